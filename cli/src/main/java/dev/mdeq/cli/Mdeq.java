@@ -1,0 +1,72 @@
+package dev.mdeq.cli;
+
+import dev.mdeq.config.ConfigException;
+import dev.mdeq.runstore.run.ExitCodes;
+import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.storage.StorageException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code mdeq} command: one entry point, one subcommand per concept. */
+@Command(name = "mdeq",
+        mixinStandardHelpOptions = true,
+        version = "mdeq 0.1.0",
+        description = "Train and evaluate Multiscale Deep Equilibrium models, locally or as Kubernetes jobs.",
+        subcommands = {
+            ConfigCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:finished",
+            "1:unexpected failure",
+            "2:wrong usage",
+            "3:invalid input (config, data, weights, credentials)",
+            "4:training diverged (the last good checkpoint is kept)",
+            "5:object storage unreachable",
+            "75:stopped by SIGTERM after a checkpoint"})
+public final class Mdeq implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (tests call this). */
+    public static int execute(String... args) {
+        CommandLine commandLine = new CommandLine(new Mdeq());
+        commandLine.setExecutionExceptionHandler(Mdeq::handle);
+        commandLine.setExitCodeExceptionMapper(Mdeq::exitCode);
+        return commandLine.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Known input errors print their message alone; anything else prints its stack trace. */
+    private static int handle(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+        int code = exitCode(e);
+        if (code == ExitCodes.FAILED) {
+            e.printStackTrace(commandLine.getErr());
+        } else {
+            commandLine.getErr().println("mdeq: " + e.getMessage());
+        }
+        return code;
+    }
+
+    static int exitCode(Throwable e) {
+        if (e instanceof CommandLine.ParameterException) {
+            return ExitCodes.USAGE;
+        }
+        if (e instanceof ConfigException || e instanceof InvalidInputException) {
+            return ExitCodes.INVALID_INPUT;
+        }
+        if (e instanceof StorageException) {
+            return ExitCodes.STORAGE_UNAVAILABLE;
+        }
+        return ExitCodes.FAILED;
+    }
+}

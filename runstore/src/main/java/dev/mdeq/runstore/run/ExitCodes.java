@@ -1,0 +1,25 @@
+package dev.mdeq.runstore.run;
+
+/**
+ * Exit codes of the {@code mdeq} command, shared by trainer, evaluator and operator: the operator's
+ * pod failure policy tells a retryable stop from a permanent failure by them.
+ */
+public final class ExitCodes {
+    /** Finished. */
+    public static final int OK = 0;
+    /** An unexpected failure (a bug, a crash): retried within the restart budget. */
+    public static final int FAILED = 1;
+    /** Wrong command-line usage. */
+    public static final int USAGE = 2;
+    /** Invalid input (config, data, weights, credentials): retrying cannot help. */
+    public static final int INVALID_INPUT = 3;
+    /** Training diverged (NaN/Inf loss or solver blow-up): the last good checkpoint is kept. */
+    public static final int DIVERGED = 4;
+    /** Object storage unreachable after retries: retried within the restart budget. */
+    public static final int STORAGE_UNAVAILABLE = 5;
+    /** Stopped by SIGTERM after writing a checkpoint: resume costs nothing, not counted as a failure. */
+    public static final int INTERRUPTED = 75;
+
+    private ExitCodes() {
+    }
+}
