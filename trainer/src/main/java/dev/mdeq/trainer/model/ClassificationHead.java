@@ -57,8 +57,10 @@ public final class ClassificationHead extends NamedBlock implements Head {
         for (int i = 0; i < downsampModules.size(); i++) {
             y = increModules.get(i + 1).forward(ctx, z.get(i + 1)).add(downsampModules.get(i).forward(ctx, y));
         }
-        y = finalLayer.forward(ctx, y).mean(new int[] {2, 3});
-        return classifier.forward(ctx, y);
+        y = finalLayer.forward(ctx, y);
+        // Global average pooling (the reference's avg_pool2d over the whole map).
+        NDArray pooled = y.reshape(y.getShape().get(0), y.getShape().get(1), -1).mean(new int[] {2});
+        return classifier.forward(ctx, pooled);
     }
 
     /** Shapes of the running sum before each downsampling step, then before the final layer. */
