@@ -65,7 +65,11 @@ public final class DropoutMasks {
         for (int i = 0; i < values.length; i++) {
             values[i] = random.nextDouble() < keep ? scale : 0;
         }
-        NDArray mask = ctx.manager().create(values, new Shape(batch, channels, 1, 1)).toType(type, false);
+        NDArray drawn = ctx.manager().create(values, new Shape(batch, channels, 1, 1));
+        NDArray mask = ForwardContext.keep(drawn.toType(type, false));
+        if (mask != drawn) {
+            drawn.close();
+        }
         masks.put(layer, mask);
         return mask;
     }

@@ -3,6 +3,7 @@ package dev.mdeq.trainer.model.layers;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -148,11 +149,8 @@ public final class ForwardContext {
     /** A constant array (ones or zeros) of the given length and type, shared within this context. */
     public NDArray constant(double value, long length, DataType type) {
         String key = value + "/" + length + "/" + type;
-        return constants.computeIfAbsent(key, k -> {
-            NDArray out = value == 0 ? manager.zeros(new Shape(length), type) : manager.full(new Shape(length),
-                    (float) value, type);
-            return out;
-        });
+        return constants.computeIfAbsent(key, k -> keep(value == 0 ? manager.zeros(new Shape(length), type)
+                : manager.full(new Shape(length), (float) value, type)));
     }
 
     /**
@@ -162,14 +160,27 @@ public final class ForwardContext {
      * operand, which for a parameter is the model's long-lived manager.
      */
     private NDArray owned(NDArray[] inputs, Function<NDArray[], NDArray> compute) {
-        try (NDManager scope = manager.newSubManager()) {
+        // A training forward records how derived values depend on the parameters even when they are
+        // first needed inside a solver step (which runs without autograd): the gradient must reach
+        // weight_g / weight_v through the shared effective weight.
+        try (NDManager scope = manager.newSubManager();
+                TorchOps.GradMode mode = TorchOps.gradMode(training && attached == null)) {
             for (NDArray input : inputs) {
                 input.tempAttach(scope);
             }
             NDArray result = compute.apply(inputs);
             result.attach(manager);
-            return result;
+            return keep(result);
         }
+    }
+
+    /**
+     * Exempts {@code array} from any open {@link NDScope}: values cached for the whole forward may
+     * be created inside a solver step, whose scope closes everything else it saw.
+     */
+    static NDArray keep(NDArray array) {
+        NDScope.unregister(array);
+        return array;
     }
 
     private NDArray owned(NDArray input, Function<NDArray, NDArray> compute) {
