@@ -213,12 +213,12 @@ public final class MdeqModel implements AutoCloseable {
 
     /**
      * The loss the implicit training step differentiates, {@code loss(head(f(z*)))} in training mode
-     * (batch statistics; no dropout masks), computed without graph: for checking gradients.
+     * (batch statistics) with the given dropout masks, computed without graph: for checking gradients.
      */
-    double equilibriumLoss(NDArray images, Function<NDArray, NDArray> loss) {
+    double equilibriumLoss(NDArray images, Function<NDArray, NDArray> loss, DropoutMasks masks) {
         try (NDManager step = manager.newSubManager(); TorchOps.GradMode off = TorchOps.gradMode(false)) {
             images.tempAttach(step);
-            ForwardContext ctx = ForwardContext.create(store, step, true, DropoutMasks.none());
+            ForwardContext ctx = ForwardContext.create(store, step, true, masks);
             NDArray x0 = net.inject(ctx, images);
             StateLayout layout = net.layout(x0.getShape());
             List<NDArray> zStar = layout.unflatten(solveForward(ctx, x0, layout).state());
@@ -313,7 +313,8 @@ public final class MdeqModel implements AutoCloseable {
         return array;
     }
 
-    private long maskSeed(long draw) {
+    /** The seed of the dropout masks of training forward number {@code draw}. */
+    long maskSeed(long draw) {
         // SplitMix64 of (seed, draw): an independent, reproducible mask stream per training forward.
         long z = seed + 0x9e3779b97f4a7c15L * (draw + 1);
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
@@ -348,7 +349,18 @@ public final class MdeqModel implements AutoCloseable {
      * @param solverStats the forward solve's statistics (null in unrolled mode)
      */
     public record Evaluation(Mode mode, NDArray logits, List<NDArray> zStar, List<NDArray> fOfZStar,
-            Object solverStats) {
+            Object solverStats) implements AutoCloseable {
+
+        /** Closes the arrays. */
+        @Override
+        public void close() {
+            logits.close();
+            for (List<NDArray> arrays : java.util.Arrays.asList(zStar, fOfZStar)) {
+                if (arrays != null) {
+                    arrays.forEach(NDArray::close);
+                }
+            }
+        }
     }
 
     /** Wall-clock split of a training step. */

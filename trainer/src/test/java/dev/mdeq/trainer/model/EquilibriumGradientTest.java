@@ -12,12 +12,14 @@ import ai.djl.nn.Parameter;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.trainer.model.layers.ArrayValues;
+import dev.mdeq.trainer.model.layers.DropoutMasks;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,34 +90,64 @@ class EquilibriumGradientTest {
             assertEquals(MdeqModel.Mode.EQUILIBRIUM, step.mode());
             assertEquals(1, solves.backwardCalls);
             assertTrue(solves.lastResidual < 1e-10, "adjoint solved exactly: " + solves.lastResidual);
-            Map<String, Parameter> parameters = model.parameters();
-            double h = 1e-5;
-            for (String key : CHECKED) {
-                Parameter parameter = parameters.get(key);
-                double[] implicitGradient = gradient(parameter);
-                int index = 0;
-                for (int i = 1; i < implicitGradient.length; i++) {
-                    index = Math.abs(implicitGradient[i]) > Math.abs(implicitGradient[index]) ? i : index;
-                }
-                double implicit = implicitGradient[index];
-                double[] values = parameter.getArray().toDoubleArray();
-                double original = values[index];
-                values[index] = original + h;
-                ArrayValues.set(parameter.getArray(), values);
-                double plus = model.equilibriumLoss(images, LOSS);
-                assertTrue(solves.lastResidual < 1e-12, "fixed point solved tightly: " + solves.lastResidual);
-                values[index] = original - h;
-                ArrayValues.set(parameter.getArray(), values);
-                double minus = model.equilibriumLoss(images, LOSS);
-                assertTrue(solves.lastResidual < 1e-12, "fixed point solved tightly: " + solves.lastResidual);
-                values[index] = original;
-                ArrayValues.set(parameter.getArray(), values);
-                double numeric = (plus - minus) / (2 * h);
-                double relative = Math.abs(implicit - numeric) / Math.max(Math.abs(numeric), 1e-6);
-                assertTrue(relative <= 1e-4, key + "[" + index + "]: implicit " + implicit
-                        + ", finite differences " + numeric + ", relative error " + relative);
-                assertTrue(Math.abs(numeric) > 1e-8, key + ": a zero gradient checks nothing");
+            assertFiniteDifferences(model, solves, CHECKED, DropoutMasks::none);
+        }
+    }
+
+    /**
+     * With dropout, the masks of a training forward are shared by every f evaluation, including
+     * the adjoint solve's graph: the implicit gradient then matches finite differences of the loss
+     * under those same masks (a different mask in the backward would break the match).
+     */
+    @Test
+    void implicitGradientWithDropoutUsesTheForwardsMasks() throws Exception {
+        DenseSolves solves = new DenseSolves(20);
+        try (MdeqModel model = new MdeqModel(config("MODEL.DROPOUT", "0.3"), Device.cpu(), DataType.FLOAT64, 3,
+                solves)) {
+            makeAttractive(model);
+            model.trainStep(images, LOSS, 0).logits().close();
+            DropoutMasks masks = DropoutMasks.sampled(model.maskSeed(0));
+            double withMasks = model.equilibriumLoss(images, LOSS, masks);
+            double withoutMasks = model.equilibriumLoss(images, LOSS, DropoutMasks.none());
+            assertTrue(Math.abs(withMasks - withoutMasks) > 1e-6, "the masks change the loss");
+            assertFiniteDifferences(model, solves, List.of("fullstage.branches.1.blocks.0.conv2.weight_v",
+                    "fullstage.branches.0.blocks.0.conv1.weight_g", "fullstage.fuse_layers.0.1.net.conv.weight",
+                    "downsample.0.weight", "classifier.bias"),
+                    () -> DropoutMasks.sampled(model.maskSeed(0)));
+        }
+    }
+
+    /** Central differences (h = 1e-6) at the largest gradient entry of each parameter; relative error <= 1e-4. */
+    private static void assertFiniteDifferences(MdeqModel model, DenseSolves solves, List<String> keys,
+            Supplier<DropoutMasks> masks) {
+        Map<String, Parameter> parameters = model.parameters();
+        // Small enough not to cross a ReLU kink (1e-5 does for one entry with dropout), large enough for float64.
+        double h = 1e-6;
+        for (String key : keys) {
+            Parameter parameter = parameters.get(key);
+            double[] implicitGradient = gradient(parameter);
+            int index = 0;
+            for (int i = 1; i < implicitGradient.length; i++) {
+                index = Math.abs(implicitGradient[i]) > Math.abs(implicitGradient[index]) ? i : index;
             }
+            double implicit = implicitGradient[index];
+            double[] values = parameter.getArray().toDoubleArray();
+            double original = values[index];
+            values[index] = original + h;
+            ArrayValues.set(parameter.getArray(), values);
+            double plus = model.equilibriumLoss(images, LOSS, masks.get());
+            assertTrue(solves.lastResidual < 1e-12, "fixed point solved tightly: " + solves.lastResidual);
+            values[index] = original - h;
+            ArrayValues.set(parameter.getArray(), values);
+            double minus = model.equilibriumLoss(images, LOSS, masks.get());
+            assertTrue(solves.lastResidual < 1e-12, "fixed point solved tightly: " + solves.lastResidual);
+            values[index] = original;
+            ArrayValues.set(parameter.getArray(), values);
+            double numeric = (plus - minus) / (2 * h);
+            double relative = Math.abs(implicit - numeric) / Math.max(Math.abs(numeric), 1e-6);
+            assertTrue(relative <= 1e-4, key + "[" + index + "]: implicit " + implicit
+                    + ", finite differences " + numeric + ", relative error " + relative);
+            assertTrue(Math.abs(numeric) > 1e-8, key + ": a zero gradient checks nothing");
         }
     }
 
