@@ -1,0 +1,70 @@
+package dev.mdeq.evaluator.image;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+
+/** Reduced pictures for the report (a 2048-pixel-wide PNG per sample would make the page huge). */
+public final class Previews {
+    static {
+        Headless.ensure();
+    }
+
+    private Previews() {
+    }
+
+    /**
+     * The image scaled down to at most {@code maxWidth} pixels wide (unchanged when narrower).
+     *
+     * @param nearest nearest-neighbour scaling (label colours stay exact) instead of bilinear (photos)
+     */
+    public static BufferedImage fitWidth(BufferedImage image, int maxWidth, boolean nearest) {
+        if (image.getWidth() <= maxWidth) {
+            return image;
+        }
+        int h = Math.max(1, (int) Math.round((double) image.getHeight() * maxWidth / image.getWidth()));
+        BufferedImage out = new BufferedImage(maxWidth, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, nearest
+                    ? RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR : RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(image, 0, 0, maxWidth, h, null);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /** JPEG bytes of an RGB image (for photo-like pictures such as overlays). */
+    public static byte[] jpeg(BufferedImage image, float quality) {
+        BufferedImage rgb = image;
+        if (image.getType() != BufferedImage.TYPE_INT_RGB && image.getType() != BufferedImage.TYPE_3BYTE_BGR) {
+            rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = rgb.createGraphics();
+            g.drawImage(image, 0, 0, null);
+            g.dispose();
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+        try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(ios);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(quality);
+            writer.write(null, new IIOImage(rgb, null, null), param);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode a JPEG in memory", e);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+}
