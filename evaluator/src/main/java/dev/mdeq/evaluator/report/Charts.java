@@ -167,7 +167,7 @@ public final class Charts {
         return png(chart, width, height);
     }
 
-    /** A histogram of values in {@code bins} equal bins. */
+    /** A histogram of values in {@code bins} equal bins (one bin per value for a small range of integers). */
     public static byte[] histogram(String title, String xLabel, double[] values, int bins, int width, int height) {
         HistogramDataset data = new HistogramDataset();
         double min = Double.POSITIVE_INFINITY;
@@ -176,7 +176,16 @@ public final class Charts {
             min = Math.min(min, v);
             max = Math.max(max, v);
         }
-        if (min == max) {
+        boolean integers = true;
+        for (double v : values) {
+            integers &= v == Math.rint(v);
+        }
+        if (integers && max - min < 4 * bins) {
+            // One bin per integer (solver steps), centred on it: no empty gaps between bins.
+            bins = (int) (max - min) + 1;
+            min -= 0.5;
+            max += 0.5;
+        } else if (min == max) {
             min -= 0.5;
             max += 0.5;
         }

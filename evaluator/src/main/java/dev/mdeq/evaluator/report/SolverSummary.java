@@ -15,7 +15,7 @@ import java.util.List;
  * @param absResidual final absolute residual per solve (finite values only)
  * @param relResidual final relative residual per solve (finite values only; null if never measured)
  * @param notConverged solves that stopped at the step limit without meeting the tolerance
- * @param nonFinite solves whose residual was NaN or infinite
+ * @param nonFinite solves without a finite absolute residual (diverged)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SolverSummary(long solves, Stats steps, Stats absResidual, Stats relResidual, long notConverged,
@@ -67,12 +67,12 @@ public record SolverSummary(long solves, Stats steps, Stats absResidual, Stats r
         for (int i = 0; i < runs.size(); i++) {
             SolverRun r = runs.get(i);
             steps[i] = r.steps();
-            if (Double.isFinite(r.absResidual())) {
+            if (r.absResidual() != null) {
                 abs[absCount++] = r.absResidual();
             } else {
                 nonFinite++;
             }
-            if (Double.isFinite(r.relResidual())) {
+            if (r.relResidual() != null) {
                 rel[relCount++] = r.relResidual();
             }
             if (!r.converged()) {

@@ -2,12 +2,21 @@ package dev.mdeq.evaluator.results;
 
 /**
  * One forward equilibrium solve of an image (an image solved at several scales, flipped or in
- * windows has several).
+ * windows has several). Residuals that are not finite (a diverged solve) or not measured are
+ * null, so the JSON files never hold NaN.
  *
  * @param steps solver iterations done
- * @param absResidual final absolute residual ||f(z) - z|| of the returned iterate (NaN if diverged)
- * @param relResidual final relative residual ||f(z) - z|| / ||f(z)||, or NaN when not measured
+ * @param absResidual final absolute residual ||f(z) - z|| of the returned iterate; null if not finite
+ * @param relResidual final relative residual ||f(z) - z|| / ||f(z)||; null if not finite or not measured
  * @param converged whether the solver met its tolerance before its step limit
  */
-public record SolverRun(int steps, double absResidual, double relResidual, boolean converged) {
+public record SolverRun(int steps, Double absResidual, Double relResidual, boolean converged) {
+    public SolverRun {
+        absResidual = finiteOrNull(absResidual);
+        relResidual = finiteOrNull(relResidual);
+    }
+
+    private static Double finiteOrNull(Double v) {
+        return v == null || !Double.isFinite(v) ? null : v;
+    }
 }
