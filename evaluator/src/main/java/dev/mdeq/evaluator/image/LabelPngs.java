@@ -74,6 +74,20 @@ public final class LabelPngs {
     }
 
     /**
+     * Decodes a label PNG that must have a given size (e.g. the size of its image).
+     *
+     * @throws InvalidInputException naming the file, its size and the expected one
+     */
+    public static LabelImage read(byte[] png, String name, int expectedWidth, int expectedHeight) {
+        LabelImage labels = read(png, name);
+        if (labels.width() != expectedWidth || labels.height() != expectedHeight) {
+            throw new InvalidInputException(name + ": label map is " + labels.size() + ", expected " + expectedWidth
+                    + "x" + expectedHeight + " (the size of its image)");
+        }
+        return labels;
+    }
+
+    /**
      * Decodes an image (PNG or JPEG, e.g. a {@code leftImg8bit} photo) for overlays.
      *
      * @throws InvalidInputException naming the file when it cannot be decoded

@@ -43,7 +43,11 @@ class LabelPngsTest {
                 assertEquals(labels.get(x, y), decoded.getRaster().getSample(x, y, 0));
             }
         }
-        LabelImage back = LabelPngs.read(png, "labels.png");
+        LabelImage back = LabelPngs.read(png, "labels.png", 37, 23);
+        InvalidInputException wrongSize = assertThrows(InvalidInputException.class,
+                () -> LabelPngs.read(png, "gt/x_gtFine_labelIds.png", 2048, 1024));
+        assertEquals("gt/x_gtFine_labelIds.png: label map is 37x23, expected 2048x1024 (the size of its image)",
+                wrongSize.getMessage());
         assertArrayEquals(labels.pixels(), back.pixels());
         assertEquals("37x23", back.size());
     }
