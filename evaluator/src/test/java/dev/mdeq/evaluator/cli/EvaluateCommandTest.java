@@ -1,7 +1,7 @@
 package dev.mdeq.evaluator.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mdeq.evaluator.image.LabelImage;
@@ -86,8 +86,13 @@ class EvaluateCommandTest {
         assertEquals(0, run("predictions", "--pred", dir.resolve("pred").toString(), "--gt",
                 dir.resolve("gt").toString(), "--out", runDir, "--shard", "1/3", "--progress", "log"));
         CommandLine cmd = new CommandLine(new EvaluateCommand());
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> cmd.execute("merge", "--run", runDir,
-                "--eval-id", "predictions", "--shards", "3"));
+        Exception[] thrown = new Exception[1];
+        cmd.setExecutionExceptionHandler((ex, c, parsed) -> {
+            thrown[0] = ex;
+            return 3;
+        });
+        assertEquals(3, cmd.execute("merge", "--run", runDir, "--eval-id", "predictions", "--shards", "3"));
+        InvalidInputException e = assertInstanceOf(InvalidInputException.class, thrown[0]);
         assertTrue(e.getMessage().contains("shard 0, 2"), e.getMessage());
         Progress p = RunJson.read(new LocalObjectStore(Path.of(runDir)).getBytes(
                 RunLayout.evalProgress("predictions")), Progress.class, "progress");
