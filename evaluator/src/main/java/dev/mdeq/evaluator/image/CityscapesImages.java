@@ -90,19 +90,6 @@ public final class CityscapesImages {
         return out;
     }
 
-    /** A colour image (RGB) of a train-id map, for side-by-side views. */
-    public static BufferedImage colourImage(LabelImage trainIds) {
-        BufferedImage out = new BufferedImage(trainIds.width(), trainIds.height(), BufferedImage.TYPE_INT_RGB);
-        int[] row = new int[trainIds.width()];
-        for (int y = 0; y < trainIds.height(); y++) {
-            for (int x = 0; x < row.length; x++) {
-                row[x] = CityscapesLabels.rgb(trainIds.get(x, y));
-            }
-            out.setRGB(0, y, row.length, 1, row, 0, row.length);
-        }
-        return out;
-    }
-
     private static int blend(int base, int colour, int a) {
         int r = (((base >> 16) & 0xff) * (256 - a) + ((colour >> 16) & 0xff) * a) >> 8;
         int g = (((base >> 8) & 0xff) * (256 - a) + ((colour >> 8) & 0xff) * a) >> 8;

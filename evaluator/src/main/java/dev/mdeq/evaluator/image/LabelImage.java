@@ -37,4 +37,19 @@ public record LabelImage(int width, int height, byte[] pixels) {
         }
         return new LabelImage(width, height, out);
     }
+
+    /** This map resized to {@code w x h} by nearest neighbour (label values stay exact). */
+    public LabelImage resizeNearest(int w, int h) {
+        if (w == width && h == height) {
+            return this;
+        }
+        byte[] out = new byte[w * h];
+        for (int y = 0; y < h; y++) {
+            int sy = (int) ((long) y * height / h);
+            for (int x = 0; x < w; x++) {
+                out[y * w + x] = pixels[sy * width + (int) ((long) x * width / w)];
+            }
+        }
+        return new LabelImage(w, h, out);
+    }
 }

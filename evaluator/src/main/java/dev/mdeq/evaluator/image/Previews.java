@@ -21,22 +21,17 @@ public final class Previews {
     private Previews() {
     }
 
-    /**
-     * The image scaled down to at most {@code maxWidth} pixels wide (unchanged when narrower).
-     *
-     * @param nearest nearest-neighbour scaling (label colours stay exact) instead of bilinear (photos)
-     */
-    public static BufferedImage fitWidth(BufferedImage image, int maxWidth, boolean nearest) {
-        if (image.getWidth() <= maxWidth) {
-            return image;
-        }
-        int h = Math.max(1, (int) Math.round((double) image.getHeight() * maxWidth / image.getWidth()));
-        BufferedImage out = new BufferedImage(maxWidth, h, BufferedImage.TYPE_INT_RGB);
+    /** The image resized (bilinear) to {@code w x h}; unchanged when it has that size. */
+    public static BufferedImage resize(BufferedImage image, int w, int h) {
+        return image.getWidth() == w && image.getHeight() == h ? image : scale(image, w, h);
+    }
+
+    private static BufferedImage scale(BufferedImage image, int w, int h) {
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         try {
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, nearest
-                    ? RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR : RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(image, 0, 0, maxWidth, h, null);
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(image, 0, 0, w, h, null);
         } finally {
             g.dispose();
         }

@@ -60,20 +60,22 @@ public final class PredictionWriter {
             LabelImage truthTrainIds) {
         List<SampleImage> out = new ArrayList<>();
         String base = EvalLayout.samples(evalId) + item;
+        // Scale first, then colour: a quarter of the work of colouring full-resolution maps.
+        int w = Math.min(PREVIEW_WIDTH, predictionTrainIds.width());
+        int h = Math.max(1, (int) Math.round((double) predictionTrainIds.height() * w / predictionTrainIds.width()));
+        LabelImage pred = predictionTrainIds.resizeNearest(w, h);
         if (image != null) {
-            BufferedImage overlay = CityscapesImages.overlay(image, predictionTrainIds, OVERLAY_ALPHA);
+            BufferedImage small = Previews.resize(image, w, h);
             String key = base + "_overlay.jpg";
-            runStore.putBytes(key, Previews.jpeg(Previews.fitWidth(overlay, PREVIEW_WIDTH, false), JPEG_QUALITY));
+            runStore.putBytes(key, Previews.jpeg(CityscapesImages.overlay(small, pred, OVERLAY_ALPHA), JPEG_QUALITY));
             out.add(new SampleImage(item, "overlay (image + prediction)", key));
         }
         String predKey = base + "_prediction.png";
-        runStore.putBytes(predKey, LabelPngs.encode(Previews.fitWidth(
-                CityscapesImages.colourImage(predictionTrainIds), PREVIEW_WIDTH, true)));
+        runStore.putBytes(predKey, CityscapesImages.colourPng(pred));
         out.add(new SampleImage(item, "prediction", predKey));
         if (truthTrainIds != null) {
             String truthKey = base + "_truth.png";
-            runStore.putBytes(truthKey, LabelPngs.encode(Previews.fitWidth(
-                    CityscapesImages.colourImage(truthTrainIds), PREVIEW_WIDTH, true)));
+            runStore.putBytes(truthKey, CityscapesImages.colourPng(truthTrainIds.resizeNearest(w, h)));
             out.add(new SampleImage(item, "ground truth", truthKey));
         }
         return out;

@@ -47,14 +47,19 @@ class CityscapesImagesTest {
     }
 
     @Test
-    void previewsShrinkWideImagesOnly() {
+    void previewsResizeImagesAndLabelMaps() {
         BufferedImage wide = new BufferedImage(2048, 1024, BufferedImage.TYPE_INT_RGB);
-        BufferedImage small = Previews.fitWidth(wide, 1024, true);
+        BufferedImage small = Previews.resize(wide, 1024, 512);
         assertEquals(1024, small.getWidth());
         assertEquals(512, small.getHeight());
-        assertEquals(wide, Previews.fitWidth(wide, 4096, true));
+        assertEquals(wide, Previews.resize(wide, 2048, 1024));
         byte[] jpeg = Previews.jpeg(small, 0.8f);
         assertEquals((byte) 0xff, jpeg[0]);
         assertEquals((byte) 0xd8, jpeg[1]);
+
+        LabelImage labels = new LabelImage(4, 2, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        assertArrayEquals(new byte[] {1, 3}, labels.resizeNearest(2, 1).pixels());
+        assertArrayEquals(new byte[] {1, 1, 2, 2, 3, 3, 4, 4, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 5, 5, 6,
+            6, 7, 7, 8, 8}, labels.resizeNearest(8, 4).pixels());
     }
 }

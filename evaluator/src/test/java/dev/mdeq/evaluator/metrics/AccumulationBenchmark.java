@@ -30,13 +30,13 @@ class AccumulationBenchmark {
         }
     }
 
-    /** The floor: read both arrays once, count equal pixels. */
+    /** The floor: read both arrays once and sum them (no branch, so it does not depend on the data). */
     private static long plainScan(byte[] t, byte[] p) {
-        long equal = 0;
+        int sum = 0;
         for (int i = 0; i < t.length; i++) {
-            equal += t[i] == p[i] ? 1 : 0;
+            sum += t[i] + p[i];
         }
-        return equal;
+        return sum;
     }
 
     /** A histogram update per pixel (what a direct port of numpy's bincount does). */
@@ -50,23 +50,34 @@ class AccumulationBenchmark {
         long run();
     }
 
-    /** Median pixels/s over REPS runs after warm-up. */
-    private static double measure(Work work) {
+    /**
+     * Median pixels/s of each variant. Variants run in turns (one run of each per round) after a
+     * warm-up, so a change of the shared machine's load hits all of them alike.
+     */
+    private static double[] measure(Work... variants) {
         long sink = 0;
-        for (int i = 0; i < 5; i++) {
-            sink += work.run();
+        for (int w = 0; w < 20; w++) {
+            for (Work v : variants) {
+                sink += v.run();
+            }
         }
-        double[] rates = new double[REPS];
+        double[][] rates = new double[variants.length][REPS];
         for (int i = 0; i < REPS; i++) {
-            long t0 = System.nanoTime();
-            sink += work.run();
-            rates[i] = (double) W * H / ((System.nanoTime() - t0) / 1e9);
+            for (int v = 0; v < variants.length; v++) {
+                long t0 = System.nanoTime();
+                sink += variants[v].run();
+                rates[v][i] = (double) W * H / ((System.nanoTime() - t0) / 1e9);
+            }
         }
-        Arrays.sort(rates);
         if (sink == 42) {
             System.out.print("");
         }
-        return rates[REPS / 2];
+        double[] medians = new double[variants.length];
+        for (int v = 0; v < variants.length; v++) {
+            Arrays.sort(rates[v]);
+            medians[v] = rates[v][REPS / 2];
+        }
+        return medians;
     }
 
     @Test
@@ -76,9 +87,10 @@ class AccumulationBenchmark {
         int[] bins = new int[(K + 1) * (K + 1)];
         System.out.printf("%nConfusion-matrix accumulation, %dx%d label maps, %d classes (Mpixel/s, median of %d)%n",
                 W, H, K, REPS);
-        System.out.printf("%-34s %12s %12s%n", "", "blocky maps", "noise maps");
+        String[] names = {"plain scan of both arrays (floor)", "per-pixel histogram",
+            "PixelAccumulator, byte[] maps", "PixelAccumulator, int[] maps"};
         byte[][][] inputs = {real, noise};
-        double[][] results = new double[3][2];
+        double[][] results = new double[2][];
         for (int d = 0; d < 2; d++) {
             byte[] t = inputs[d][0];
             byte[] p = inputs[d][1];
@@ -88,23 +100,23 @@ class AccumulationBenchmark {
                 ti[i] = t[i] & 0xff;
                 pi[i] = p[i] & 0xff;
             }
-            results[0][d] = measure(() -> plainScan(t, p));
-            results[1][d] = measure(() -> {
-                perPixelHistogram(t, p, bins);
-                return bins[0];
-            });
-            results[2][d] = measure(() -> new PixelAccumulator(new ConfusionMatrix(K), LabelEncoding.trainIds(K),
-                    LabelEncoding.trainIds(K)).add(t, p).correct());
-            if (d == 0) {
-                double ints = measure(() -> new PixelAccumulator(new ConfusionMatrix(K), LabelEncoding.trainIds(K),
-                        LabelEncoding.trainIds(K)).add(ti, pi).correct());
-                System.out.printf("(PixelAccumulator on int[] maps, blocky: %.0f Mpixel/s)%n", ints / 1e6);
-            }
+            PixelAccumulator bytes = new PixelAccumulator(new ConfusionMatrix(K), LabelEncoding.trainIds(K),
+                    LabelEncoding.trainIds(K));
+            PixelAccumulator ints = new PixelAccumulator(new ConfusionMatrix(K), LabelEncoding.trainIds(K),
+                    LabelEncoding.trainIds(K));
+            results[d] = measure(
+                    () -> plainScan(t, p),
+                    () -> {
+                        perPixelHistogram(t, p, bins);
+                        return bins[0];
+                    },
+                    () -> bytes.add(t, p).correct(),
+                    () -> ints.add(ti, pi).correct());
         }
-        String[] names = {"plain scan (floor)", "per-pixel histogram", "PixelAccumulator (run-length)"};
-        for (int i = 0; i < 3; i++) {
-            System.out.printf("%-34s %12.0f %12.0f   (%.2fx / %.2fx the floor)%n", names[i], results[i][0] / 1e6,
-                    results[i][1] / 1e6, results[i][0] / results[0][0], results[i][1] / results[0][1]);
+        System.out.printf("%-36s %14s %14s%n", "", "Cityscapes-like", "random noise");
+        for (int i = 0; i < names.length; i++) {
+            System.out.printf("%-36s %8.0f %5.2fx %8.0f %5.2fx%n", names[i], results[0][i] / 1e6,
+                    results[0][i] / results[0][0], results[1][i] / 1e6, results[1][i] / results[1][0]);
         }
     }
 }

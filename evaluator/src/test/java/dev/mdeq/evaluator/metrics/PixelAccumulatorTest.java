@@ -31,10 +31,14 @@ class PixelAccumulatorTest {
 
     /** Blocky maps with runs (as real segmentations) plus noise, values from {@code values}. */
     private static int[] labels(Random r, int n, int[] values) {
+        return labels(r, n, values, 40);
+    }
+
+    private static int[] labels(Random r, int n, int[] values, int maxRun) {
         int[] out = new int[n];
         int i = 0;
         while (i < n) {
-            int run = 1 + r.nextInt(r.nextBoolean() ? 3 : 40);
+            int run = 1 + r.nextInt(r.nextBoolean() ? 3 : maxRun);
             int v = values[r.nextInt(values.length)];
             for (int j = 0; j < run && i < n; j++) {
                 out[i++] = v;
@@ -73,6 +77,22 @@ class PixelAccumulatorTest {
                 assertEquals(expected.total(), c.evaluated());
                 assertEquals(expected.correct(), c.correct());
                 assertEquals(expected.ignored(), c.ignored());
+            }
+        }
+    }
+
+    @Test
+    void longRunsAcrossWordsAndOddLengths() {
+        Random r = new Random(5);
+        int[] values = {0, 7, 18, 255};
+        for (int n : new int[] {1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1003, 4096}) {
+            for (int maxRun : new int[] {1, 9, 300, 5000}) {
+                int[] truth = labels(r, n, values, maxRun);
+                int[] pred = r.nextBoolean() ? truth.clone() : labels(r, n, values, maxRun);
+                ConfusionMatrix m = new ConfusionMatrix(19);
+                new PixelAccumulator(m, LabelEncoding.trainIds(19), LabelEncoding.trainIds(19))
+                        .add(asBytes(truth), asBytes(pred));
+                assertEquals(naive(19, truth, pred, false), m, "n " + n + " max run " + maxRun);
             }
         }
     }
