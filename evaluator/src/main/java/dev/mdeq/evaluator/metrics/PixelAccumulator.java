@@ -37,6 +37,9 @@ public final class PixelAccumulator {
     private final int[] colOf = new int[256];
     /** (numClasses + 1) x (numClasses + 1) counts of the current call; the last row is the ignored truth. */
     private final int[] bins;
+    /** Buffers for int label maps narrowed to bytes (kept: images of a data set share a size). */
+    private byte[] truthBytes;
+    private byte[] predictionBytes;
 
     /** Accumulates into {@code matrix} (shared: the caller owns and reads it). */
     public PixelAccumulator(ConfusionMatrix matrix, LabelEncoding truth, LabelEncoding prediction) {
@@ -62,7 +65,7 @@ public final class PixelAccumulator {
     }
 
     /**
-     * Adds one image whose label maps are bytes (e.g. decoded 8-bit PNGs): the fastest path. Eight
+     * Adds one image whose label maps are bytes (e.g. decoded 8-bit PNGs): the fast path. Eight
      * pixels at a time are compared with the current run's (truth, prediction) pair as two 64-bit
      * words; where they differ, the next {@value #MIXED_CHUNK} pixels go one by one.
      */
@@ -77,14 +80,13 @@ public final class PixelAccumulator {
         long predWord = (prev & 0xff) * BYTE_ONES;
         int run = 0;
         int i = 0;
-        int wordsEnd = n & ~7;
-        while (i < wordsEnd) {
-            if ((long) LONGS.get(truth, i) == truthWord && (long) LONGS.get(prediction, i) == predWord) {
+        while (i < n) {
+            if (i + 8 <= n && (long) LONGS.get(truth, i) == truthWord && (long) LONGS.get(prediction, i) == predWord) {
                 run += 8;
                 i += 8;
                 continue;
             }
-            int end = Math.min(wordsEnd, i + MIXED_CHUNK);
+            int end = Math.min(n, i + MIXED_CHUNK);
             for (; i < end; i++) {
                 int key = ((truth[i] & 0xff) << 8) | (prediction[i] & 0xff);
                 if (key == prev) {
@@ -98,68 +100,41 @@ public final class PixelAccumulator {
             truthWord = (prev >>> 8) * BYTE_ONES;
             predWord = (prev & 0xff) * BYTE_ONES;
         }
-        for (; i < n; i++) {
-            int key = ((truth[i] & 0xff) << 8) | (prediction[i] & 0xff);
-            if (key == prev) {
-                run++;
-            } else {
-                bins[rowOf[prev >>> 8] + colOf[prev & 0xff]] += run;
-                prev = key;
-                run = 1;
-            }
-        }
         bins[rowOf[prev >>> 8] + colOf[prev & 0xff]] += run;
         return flush();
     }
 
-    /** Adds one image whose label maps are ints (e.g. an argmax); values outside 0..255 count as 255. */
+    /**
+     * Adds one image whose label maps are ints (e.g. an argmax); values outside 0..255 count as
+     * 255. They are narrowed to bytes first (one pass), then counted as byte maps.
+     */
     public PixelCounts add(int[] truth, int[] prediction) {
         checkLengths(truth.length, prediction.length);
-        int n = truth.length;
-        if (n == 0) {
-            return PixelCounts.NONE;
-        }
-        int prev = (clamp(truth[0]) << 8) | clamp(prediction[0]);
-        int run = 0;
-        for (int i = 0; i < n; i++) {
-            int key = (clamp(truth[i]) << 8) | clamp(prediction[i]);
-            if (key == prev) {
-                run++;
-            } else {
-                bins[rowOf[prev >>> 8] + colOf[prev & 0xff]] += run;
-                prev = key;
-                run = 1;
-            }
-        }
-        bins[rowOf[prev >>> 8] + colOf[prev & 0xff]] += run;
-        return flush();
+        return add(narrow(truth, true), narrow(prediction, false));
     }
 
     /** Adds one image whose truth is bytes (a decoded label PNG) and prediction ints (an argmax). */
     public PixelCounts add(byte[] truth, int[] prediction) {
         checkLengths(truth.length, prediction.length);
-        int n = truth.length;
-        if (n == 0) {
-            return PixelCounts.NONE;
-        }
-        int prev = ((truth[0] & 0xff) << 8) | clamp(prediction[0]);
-        int run = 0;
-        for (int i = 0; i < n; i++) {
-            int key = ((truth[i] & 0xff) << 8) | clamp(prediction[i]);
-            if (key == prev) {
-                run++;
-            } else {
-                bins[rowOf[prev >>> 8] + colOf[prev & 0xff]] += run;
-                prev = key;
-                run = 1;
-            }
-        }
-        bins[rowOf[prev >>> 8] + colOf[prev & 0xff]] += run;
-        return flush();
+        return add(truth, narrow(prediction, false));
     }
 
-    private static int clamp(int v) {
-        return (v & ~0xff) == 0 ? v : 255;
+    /** The values as bytes (out of range: 255) in a reused buffer. */
+    private byte[] narrow(int[] values, boolean truthBuffer) {
+        byte[] out = truthBuffer ? truthBytes : predictionBytes;
+        if (out == null || out.length != values.length) {
+            out = new byte[values.length];
+            if (truthBuffer) {
+                truthBytes = out;
+            } else {
+                predictionBytes = out;
+            }
+        }
+        for (int i = 0; i < values.length; i++) {
+            int v = values[i];
+            out[i] = (byte) ((v & ~0xff) == 0 ? v : 255);
+        }
+        return out;
     }
 
     private static void checkLengths(int truth, int prediction) {
