@@ -72,11 +72,7 @@ final class EvaluatePredictionsCommand implements Callable<Integer> {
                 ObjectStore runStore = ObjectStores.open(out)) {
             PredictionScoring scoring = new PredictionScoring(predStore, gtStore, imageStore, runStore);
             EvaluationDriver.Result result = scoring.run(
-                    new PredictionScoring.Settings(evalId, shard, skipBad, samples), b -> {
-                        if (progress.console() != null) {
-                            b.console(progress.console());
-                        }
-                    });
+                    new PredictionScoring.Settings(evalId, shard, skipBad, samples), b -> b.progress(progress::apply));
             if (result.report() != null) {
                 printHeadline(result.report(), runStore);
             } else {

@@ -1,5 +1,6 @@
 package dev.mdeq.evaluator.cli;
 
+import dev.mdeq.runstore.run.ProgressReporter;
 import picocli.CommandLine.Option;
 
 /** {@code --progress}: how evaluation commands show progress. */
@@ -18,12 +19,10 @@ public final class ProgressOptions {
             description = "auto (a bar on a terminal, JSON log lines otherwise), bar or log; default ${DEFAULT-VALUE}")
     Mode mode = Mode.auto;
 
-    /** Bar (true), log lines (false), or null for automatic. */
-    public Boolean console() {
-        return switch (mode) {
-            case auto -> null;
-            case bar -> true;
-            case log -> false;
-        };
+    /** Sets the reporter to a bar or log lines when a mode other than auto was chosen. */
+    public void apply(ProgressReporter.Builder builder) {
+        if (mode != Mode.auto) {
+            builder.console(mode == Mode.bar);
+        }
     }
 }

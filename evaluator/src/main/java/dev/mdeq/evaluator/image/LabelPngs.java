@@ -156,16 +156,21 @@ public final class LabelPngs {
 
     /** Encodes any image as PNG (fast zlib level). */
     public static byte[] encode(BufferedImage image) {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        return encode(image, "png", COMPRESSION_QUALITY);
+    }
+
+    /** Encodes an image in memory with an ImageIO writer ({@code png}, {@code jpeg}) at a quality 0..1. */
+    static byte[] encode(BufferedImage image, String format, float quality) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
         ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
         try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
             writer.setOutput(ios);
             ImageWriteParam param = writer.getDefaultWriteParam();
             param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            param.setCompressionQuality(COMPRESSION_QUALITY);
+            param.setCompressionQuality(quality);
             writer.write(null, new IIOImage(image, null, null), param);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode a PNG in memory", e);
+            throw new UncheckedIOException("cannot encode a " + format + " image in memory", e);
         } finally {
             writer.dispose();
         }

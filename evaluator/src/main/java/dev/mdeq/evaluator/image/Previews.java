@@ -3,14 +3,6 @@ package dev.mdeq.evaluator.image;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 
 /** Reduced pictures for the report (a 2048-pixel-wide PNG per sample would make the page huge). */
 public final class Previews {
@@ -47,19 +39,6 @@ public final class Previews {
             g.drawImage(image, 0, 0, null);
             g.dispose();
         }
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
-        try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
-            writer.setOutput(ios);
-            ImageWriteParam param = writer.getDefaultWriteParam();
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            param.setCompressionQuality(quality);
-            writer.write(null, new IIOImage(rgb, null, null), param);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode a JPEG in memory", e);
-        } finally {
-            writer.dispose();
-        }
-        return out.toByteArray();
+        return LabelPngs.encode(rgb, "jpeg", quality);
     }
 }

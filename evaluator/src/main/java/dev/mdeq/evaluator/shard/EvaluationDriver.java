@@ -14,12 +14,12 @@ import dev.mdeq.runstore.run.ProgressReporter;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
-import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * Runs an evaluation, or one shard of it, item by item, and writes the result: the report when
@@ -34,9 +34,7 @@ public final class EvaluationDriver {
     private final ShardSpec shard;
     private final boolean skipInvalid;
     private final int sampleCount;
-    private final Boolean console;
-    private final PrintStream out;
-    private final Duration logInterval;
+    private final Consumer<ProgressReporter.Builder> progressOptions;
     private final Clock clock;
 
     /** The work done for one item; it adds its results (and image stats, samples) to the tally. */
@@ -75,9 +73,7 @@ public final class EvaluationDriver {
         this.shard = b.shard;
         this.skipInvalid = b.skipInvalid;
         this.sampleCount = b.sampleCount;
-        this.console = b.console;
-        this.out = b.out;
-        this.logInterval = b.logInterval;
+        this.progressOptions = b.progressOptions;
         this.clock = b.clock;
     }
 
@@ -125,14 +121,9 @@ public final class EvaluationDriver {
                 : EvalLayout.shardProgress(context.evalId(), shard.index(), shard.count());
         ProgressReporter.Builder pb = ProgressReporter.builder(
                         shard.isWhole() ? "evaluate" : "evaluate shard " + shard, Progress.Phase.EVALUATING, slice.size())
-                .unit("images").logInterval(logInterval).heartbeatTo(runStore, progressKey, Duration.ofSeconds(15))
+                .unit("images").heartbeatTo(runStore, progressKey, Duration.ofSeconds(15))
                 .clocks(System::nanoTime, clock);
-        if (console != null) {
-            pb.console(console);
-        }
-        if (out != null) {
-            pb.out(out);
-        }
+        progressOptions.accept(pb);
         ProgressReporter progress = pb.start();
         try {
             for (Item item : slice) {
@@ -203,9 +194,7 @@ public final class EvaluationDriver {
         private final ShardSpec shard;
         private boolean skipInvalid;
         private int sampleCount = 6;
-        private Boolean console;
-        private PrintStream out;
-        private Duration logInterval = Duration.ofSeconds(30);
+        private Consumer<ProgressReporter.Builder> progressOptions = p -> { };
         private Clock clock = Clock.systemUTC();
 
         private Builder(ObjectStore runStore, EvalContext context, ShardSpec shard) {
@@ -226,21 +215,9 @@ public final class EvaluationDriver {
             return this;
         }
 
-        /** Progress bar (true) or log lines (false); default: whether a console is attached. */
-        public Builder console(boolean value) {
-            this.console = value;
-            return this;
-        }
-
-        /** Where progress goes (default standard error). */
-        public Builder out(PrintStream value) {
-            this.out = value;
-            return this;
-        }
-
-        /** Time between progress log lines when not on a console (default 30 s). */
-        public Builder logInterval(Duration value) {
-            this.logInterval = value;
+        /** Settings of the progress reporter (bar or log lines, output, intervals); default: its defaults. */
+        public Builder progress(Consumer<ProgressReporter.Builder> value) {
+            this.progressOptions = value;
             return this;
         }
 

@@ -48,12 +48,12 @@ class PredictionScoringBenchmark {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PredictionScoring scoring = new PredictionScoring(pred, gt, null, new LocalObjectStore(dir.resolve("warm")));
         scoring.run(new PredictionScoring.Settings("warm", ShardSpec.WHOLE, false, 3),
-                b -> b.console(false).out(new PrintStream(log, true, StandardCharsets.UTF_8)));
+                b -> b.progress(p -> p.console(false).out(new PrintStream(log, true, StandardCharsets.UTF_8))));
 
         long t0 = System.nanoTime();
         EvalReport r = new PredictionScoring(pred, gt, null, new LocalObjectStore(dir.resolve("run")))
                 .run(new PredictionScoring.Settings("bench", ShardSpec.WHOLE, false, 3),
-                        b -> b.console(false).out(new PrintStream(log, true, StandardCharsets.UTF_8))).report();
+                        b -> b.progress(p -> p.console(false).out(new PrintStream(log, true, StandardCharsets.UTF_8)))).report();
         double total = (System.nanoTime() - t0) / 1e9;
         EvalReport.Timings t = r.timings();
         double perImage = t.decodeSeconds() + t.metricsSeconds() + t.writeSeconds();

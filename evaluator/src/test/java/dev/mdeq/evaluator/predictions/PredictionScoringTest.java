@@ -63,7 +63,7 @@ class PredictionScoringTest {
     }
 
     private Consumer<EvaluationDriver.Builder> quiet() {
-        return b -> b.console(false).out(new PrintStream(log, true, StandardCharsets.UTF_8));
+        return b -> b.progress(p -> p.console(false).out(new PrintStream(log, true, StandardCharsets.UTF_8)));
     }
 
     private EvaluationDriver.Result score(ObjectStore runStore, String evalId, ShardSpec shard, boolean skipBad) {
