@@ -31,7 +31,8 @@
  *       predictions with {@link dev.mdeq.evaluator.predictions.PredictionWriter} (and its samples
  *       when {@code item.sample()}), and records an
  *       {@link dev.mdeq.evaluator.results.ImageStats} with the timings and
- *       {@link dev.mdeq.evaluator.results.SolverRun}s.</li>
+ *       {@link dev.mdeq.evaluator.results.SolverRun}s ({@code SolverRun.of(solverStats)} per forward
+ *       solve).</li>
  * </ol>
  * The driver writes the report when unsharded and the partial when sharded; {@code merge} then
  * works unchanged.

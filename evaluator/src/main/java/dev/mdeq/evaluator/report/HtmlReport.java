@@ -257,7 +257,8 @@ public final class HtmlReport {
         statsRow(h, "final residual (absolute)", s.absResidual());
         statsRow(h, "final residual (relative)", s.relResidual());
         h.append("</table>\n<p>").append(s.solves()).append(" solves; ").append(s.notConverged())
-                .append(" stopped at the step limit; ").append(s.nonFinite()).append(" with a non-finite residual.</p>\n");
+                .append(" did not meet the tolerance; ").append(s.nonFinite()).append(" with a non-finite residual. Stop "
+                        + "reasons: ").append(esc(s.stopReasons().toString())).append(".</p>\n");
         double[] steps = r.images().stream().flatMap(i -> i.solves().stream()).mapToDouble(x -> x.steps()).toArray();
         if (steps.length > 1) {
             img(h, Charts.histogram("Forward solver steps", "steps", steps, 20, 560, 280), "solver steps");

@@ -6,6 +6,8 @@ import dev.mdeq.evaluator.results.SolverRun;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Forward-solver statistics over every solve of an evaluation.
@@ -16,10 +18,11 @@ import java.util.List;
  * @param relResidual final relative residual per solve (finite values only; null if never measured)
  * @param notConverged solves that stopped at the step limit without meeting the tolerance
  * @param nonFinite solves without a finite absolute residual (diverged)
+ * @param stopReasons solves by why they stopped ({@code unknown} when not recorded)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SolverSummary(long solves, Stats steps, Stats absResidual, Stats relResidual, long notConverged,
-        long nonFinite) {
+        long nonFinite, Map<String, Long> stopReasons) {
 
     /**
      * Summary statistics of a list of numbers.
@@ -64,6 +67,7 @@ public record SolverSummary(long solves, Stats steps, Stats absResidual, Stats r
         int relCount = 0;
         long notConverged = 0;
         long nonFinite = 0;
+        Map<String, Long> reasons = new TreeMap<>();
         for (int i = 0; i < runs.size(); i++) {
             SolverRun r = runs.get(i);
             steps[i] = r.steps();
@@ -78,8 +82,9 @@ public record SolverSummary(long solves, Stats steps, Stats absResidual, Stats r
             if (!r.converged()) {
                 notConverged++;
             }
+            reasons.merge(r.stopReason() == null ? "unknown" : r.stopReason(), 1L, Long::sum);
         }
         return new SolverSummary(runs.size(), Stats.of(steps), Stats.of(Arrays.copyOf(abs, absCount)),
-                Stats.of(Arrays.copyOf(rel, relCount)), notConverged, nonFinite);
+                Stats.of(Arrays.copyOf(rel, relCount)), notConverged, nonFinite, reasons);
     }
 }

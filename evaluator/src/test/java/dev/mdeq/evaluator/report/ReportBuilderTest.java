@@ -44,9 +44,9 @@ class ReportBuilderTest {
         var a = acc.add(new int[] {0, 0, 1, 255}, new int[] {0, 1, 1, 2});
         var b = acc.add(new int[] {2, 2}, new int[] {2, 0});
         tally.addImage(new ImageStats("a", a.evaluated(), a.correct(), 1_000_000, 2_000_000, 300_000, 400_000,
-                List.of(new SolverRun(10, 0.5, 0.01, false), new SolverRun(20, 0.25, 0.02, true))));
+                List.of(new SolverRun(10, 0.5, 0.01, false, "STEP_LIMIT"), new SolverRun(20, 0.25, 0.02, true, "TOLERANCE"))));
         tally.addImage(new ImageStats("b", b.evaluated(), b.correct(), 1_000_000, 2_000_000, 300_000, 400_000,
-                List.of(new SolverRun(30, Double.NaN, Double.NaN, false), new SolverRun(12, 1.0, 0.03, true))));
+                List.of(new SolverRun(30, Double.NaN, Double.NaN, false, "NON_FINITE"), new SolverRun(12, 1.0, 0.03, true, null))));
         tally.addSkipped(new SkippedItem("c", SkippedItem.Kind.CORRUPT, "c: corrupt PNG"));
         return tally;
     }
@@ -80,6 +80,7 @@ class ReportBuilderTest {
         assertEquals(3, s.absResidual().count());
         assertEquals(1, s.nonFinite());
         assertEquals(2, s.notConverged());
+        assertEquals(Map.of("STEP_LIMIT", 1L, "TOLERANCE", 1L, "NON_FINITE", 1L, "unknown", 1L), s.stopReasons());
 
         assertEquals(0.002, r.timings().decodeSeconds(), EPS);
         assertEquals(0.004, r.timings().inferenceSeconds(), EPS);
