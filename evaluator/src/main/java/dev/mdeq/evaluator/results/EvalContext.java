@@ -6,6 +6,7 @@ import dev.mdeq.config.Task;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,8 @@ public record EvalContext(
 
     public EvalContext {
         classNames = List.copyOf(classNames);
-        options = options == null ? Map.of() : Map.copyOf(new TreeMap<>(options));
+        // Sorted, so the report lists options in a stable order.
+        options = Collections.unmodifiableMap(new TreeMap<>(options == null ? Map.of() : options));
     }
 
     /** SHA-256 over everything that decides the numbers (not the evaluation id). */
