@@ -61,9 +61,9 @@ public final class ImageNetTransforms {
     /** Training: random resized crop to 224x224, then a horizontal flip with probability 0.5. */
     public static ImageU8 train(ImageU8 image, DataRandom random) {
         Box box = randomResizedCropBox(image.width(), image.height(), random);
-        ImageU8 crop = Resize.crop(image, box.top(), box.left(), box.height(), box.width());
+        ImageU8 crop = image.crop(box.top(), box.left(), box.height(), box.width());
         ImageU8 out = Resize.pilBilinear(crop, CROP, CROP);
-        return random.bernoulli(0.5) ? flipHorizontal(out) : out;
+        return random.bernoulli(0.5) ? out.flipHorizontal() : out;
     }
 
     /** Validation: shorter side to 256 (longer side int(256 * long / short)), then the centre 224x224. */
@@ -82,20 +82,6 @@ public final class ImageNetTransforms {
         ImageU8 resized = Resize.pilBilinear(image, newW, newH);
         int top = (int) Math.rint((newH - CROP) / 2.0);
         int left = (int) Math.rint((newW - CROP) / 2.0);
-        return Resize.crop(resized, top, left, CROP, CROP);
-    }
-
-    /** Mirror image (left-right). */
-    public static ImageU8 flipHorizontal(ImageU8 image) {
-        int w = image.width();
-        int cn = image.channels();
-        byte[] in = image.data();
-        byte[] out = new byte[in.length];
-        for (int y = 0; y < image.height(); y++) {
-            for (int x = 0; x < w; x++) {
-                System.arraycopy(in, (y * w + x) * cn, out, (y * w + (w - 1 - x)) * cn, cn);
-            }
-        }
-        return new ImageU8(image.height(), w, cn, out);
+        return resized.crop(top, left, CROP, CROP);
     }
 }

@@ -35,6 +35,33 @@ public record ImageU8(int height, int width, int channels, byte[] data) {
         data[(y * width + x) * channels + c] = (byte) value;
     }
 
+    /** The rectangle of {@code height x width} pixels whose top-left corner is (top, left); must lie inside. */
+    public ImageU8 crop(int top, int left, int height, int width) {
+        if (top < 0 || left < 0 || height < 1 || width < 1 || top + height > this.height
+                || left + width > this.width) {
+            throw new IllegalArgumentException("crop " + width + "x" + height + " at (" + left + ", " + top
+                    + ") does not fit in a " + sizeString() + " image");
+        }
+        byte[] out = new byte[height * width * channels];
+        for (int y = 0; y < height; y++) {
+            System.arraycopy(data, ((top + y) * this.width + left) * channels, out, y * width * channels,
+                    width * channels);
+        }
+        return new ImageU8(height, width, channels, out);
+    }
+
+    /** The mirror image (left-right). */
+    public ImageU8 flipHorizontal() {
+        byte[] out = new byte[data.length];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                System.arraycopy(data, (y * width + x) * channels, out, (y * width + (width - 1 - x)) * channels,
+                        channels);
+            }
+        }
+        return new ImageU8(height, width, channels, out);
+    }
+
     /** "WxH" (width first, as Cityscapes sizes are written) for messages. */
     public String sizeString() {
         return width + "x" + height;

@@ -240,21 +240,6 @@ public final class Resize {
         return (int) Math.max(0, Math.min(255, v));
     }
 
-    /** The rectangle of {@code height x width} pixels whose top-left corner is (top, left); must lie inside. */
-    public static ImageU8 crop(ImageU8 src, int top, int left, int height, int width) {
-        if (top < 0 || left < 0 || height < 1 || width < 1 || top + height > src.height()
-                || left + width > src.width()) {
-            throw new IllegalArgumentException("crop " + width + "x" + height + " at (" + left + ", " + top
-                    + ") does not fit in a " + src.sizeString() + " image");
-        }
-        int cn = src.channels();
-        byte[] out = new byte[height * width * cn];
-        for (int y = 0; y < height; y++) {
-            System.arraycopy(src.data(), ((top + y) * src.width() + left) * cn, out, y * width * cn, width * cn);
-        }
-        return new ImageU8(height, width, cn, out);
-    }
-
     private static ImageU8 copy(ImageU8 src) {
         return new ImageU8(src.height(), src.width(), src.channels(), src.data().clone());
     }

@@ -159,7 +159,7 @@ class CityscapesDatasetTest {
                 ImageU8 full = Resize.linear(rgb, size[0], size[1]);
                 for (int y = 0; y + 4 <= size[1] && !found; y++) {
                     for (int x = 0; x + 6 <= size[0] && !found; x++) {
-                        ImageU8 crop = Resize.crop(full, y, x, 4, 6);
+                        ImageU8 crop = full.crop(y, x, 4, 6);
                         float[] chw = Chw.normalize(crop, Normalization.CITYSCAPES);
                         if (java.util.Arrays.equals(chw, s.image())) {
                             found = true;

@@ -93,7 +93,7 @@ class ImageFolderDatasetTest {
             assertEquals(0, s.labels()[0]);
         }
         ImageU8 image = TestImages.pattern(10, 20, 3);
-        ImageU8 flipped = ImageNetTransforms.flipHorizontal(image);
+        ImageU8 flipped = image.flipHorizontal();
         assertEquals(image.get(3, 0, 1), flipped.get(3, 19, 1));
         assertEquals(image.get(7, 19, 2), flipped.get(7, 0, 2));
     }

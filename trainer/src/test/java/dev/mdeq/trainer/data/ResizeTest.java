@@ -113,9 +113,9 @@ class ResizeTest {
                 for (int left = 0; left < s[0]; left += 3) {
                     int h = Math.min(4, s[1] - top);
                     int w = Math.min(5, s[0] - left);
-                    assertArrayEquals(Resize.crop(full, top, left, h, w).data(),
+                    assertArrayEquals(full.crop(top, left, h, w).data(),
                             Resize.linearWindow(rgb, s[0], s[1], top, left, h, w).data());
-                    assertArrayEquals(Resize.crop(fullIds, top, left, h, w).data(),
+                    assertArrayEquals(fullIds.crop(top, left, h, w).data(),
                             Resize.nearestWindow(ids, s[0], s[1], top, left, h, w).data());
                 }
             }
@@ -125,7 +125,7 @@ class ResizeTest {
     @Test
     void cropOutsideTheImageIsRefused() {
         ImageU8 src = ImageU8.zeros(4, 4, 1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Resize.crop(src, 2, 2, 3, 3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> src.crop(2, 2, 3, 3));
         assertEquals("crop 3x3 at (2, 2) does not fit in a 4x4 image", e.getMessage());
     }
 }
