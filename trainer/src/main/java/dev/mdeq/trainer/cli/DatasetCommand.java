@@ -156,7 +156,7 @@ public final class DatasetCommand {
             ImageDataset train = Datasets.training(c, root);
             ImageDataset val = Datasets.validation(c, root);
             describe(out, "train", c.dataset().trainSet(), train,
-                    DataOrder.training(train.size(), c.train().batchSizePerGpu(), c.train().shuffle(), c.run().seed()));
+                    DataOrder.forTraining(c, train.size(), c.train().batchSizePerGpu()));
             describe(out, "val", c.dataset().testSet(), val, DataOrder.evaluation(val.size(), c.test().batchSizePerGpu()));
             out.println("classes (" + train.numClasses() + "): " + classNames(train));
         }

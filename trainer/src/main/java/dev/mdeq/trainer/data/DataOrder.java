@@ -1,12 +1,14 @@
 package dev.mdeq.trainer.data;
 
+import dev.mdeq.config.ExperimentConfig;
+import dev.mdeq.config.Task;
 import java.util.Arrays;
 
 /**
  * The order in which one split is read: a permutation per epoch drawn from (seed, epoch) when
  * shuffling (as the reference's {@code shuffle=True}), the identity otherwise, cut into batches.
- * Training drops the last incomplete batch ({@code drop_last=True}, as the reference's loaders);
- * evaluation keeps it.
+ * Segmentation training drops the last incomplete batch ({@code drop_last=True} in the reference's
+ * seg_train.py); classification training (cls_train.py) and evaluation keep it.
  */
 public final class DataOrder {
     private final int datasetSize;
@@ -29,9 +31,13 @@ public final class DataOrder {
         this.seed = seed;
     }
 
-    /** The training order: shuffled (unless TRAIN.SHUFFLE is off) with drop_last. */
-    public static DataOrder training(int datasetSize, int batchSize, boolean shuffle, long seed) {
-        return new DataOrder(datasetSize, batchSize, shuffle, true, seed);
+    /**
+     * The training order of a config: shuffled with RUN.SEED unless TRAIN.SHUFFLE is off, drop_last
+     * for segmentation only, as the reference's loaders.
+     */
+    public static DataOrder forTraining(ExperimentConfig config, int datasetSize, int batchSize) {
+        return new DataOrder(datasetSize, batchSize, config.train().shuffle(), config.task() == Task.SEGMENTATION,
+                config.run().seed());
     }
 
     /** The evaluation order: every sample once, in data set order, the last batch possibly smaller. */
@@ -53,6 +59,10 @@ public final class DataOrder {
 
     public boolean shuffle() {
         return shuffle;
+    }
+
+    public boolean dropLast() {
+        return dropLast;
     }
 
     /** Batches per epoch: floor(n / B) with drop_last, else ceil(n / B). */

@@ -37,7 +37,8 @@ public final class Datasets {
         ImageDataset dataset = switch (data.kind()) {
             case CIFAR10 -> Cifar10Dataset.open(root, split, train && data.augment());
             case FASHION_MNIST -> FashionMnistDataset.open(root, split, train && data.augment());
-            case IMAGENET -> ImageFolderDataset.open(root.resolve(split), train);
+            case IMAGENET -> ImageFolderDataset.open(imageNetFolder(root, split), train,
+                    config.model().imageSize().get(0));
             case CITYSCAPES -> new CityscapesDataset(CityscapesList.read(root, split),
                     train ? trainingSettings(config) : validationSettings(config),
                     train ? 0 : config.test().numSamples());
@@ -50,6 +51,12 @@ public final class Datasets {
                     + (segmentation ? "DATASET" : "MODEL") + ".NUM_CLASSES is " + expected);
         }
         return dataset;
+    }
+
+    /** The reference reads ROOT/images/SPLIT; ROOT/SPLIT (the plain ImageNet layout) is read when that is absent. */
+    static Path imageNetFolder(Path root, String split) {
+        Path reference = root.resolve("images").resolve(split);
+        return java.nio.file.Files.isDirectory(reference) ? reference : root.resolve(split);
     }
 
     /** gen_sample's training parameters from TRAIN.*. */
@@ -98,7 +105,10 @@ public final class Datasets {
             case IMAGENET -> {
                 String train = trimSlashes(data.trainSet()) + "/";
                 String test = trimSlashes(data.testSet()) + "/";
-                return stager.stage(store, key -> key.startsWith(train) || key.startsWith(test)).folder();
+                return stager.stage(store, key -> {
+                    String k = key.startsWith("images/") ? key.substring("images/".length()) : key;
+                    return k.startsWith(train) || k.startsWith(test);
+                }).folder();
             }
             case CITYSCAPES -> {
                 Set<String> lists = Set.of(trimSlashes(data.trainSet()), trimSlashes(data.testSet()));

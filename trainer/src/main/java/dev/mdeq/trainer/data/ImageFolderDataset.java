@@ -30,20 +30,24 @@ public final class ImageFolderDataset implements ImageDataset {
     private final List<Path> files;
     private final int[] targets;
     private final boolean train;
+    private final int size;
 
-    private ImageFolderDataset(Path folder, List<String> classes, List<Path> files, int[] targets, boolean train) {
+    private ImageFolderDataset(Path folder, List<String> classes, List<Path> files, int[] targets, boolean train,
+            int size) {
         this.folder = folder;
         this.classes = classes;
         this.files = files;
         this.targets = targets;
         this.train = train;
+        this.size = size;
     }
 
     /**
      * Scans {@code folder} (e.g. {@code ROOT/train}). {@code train} selects the training transforms
-     * (random resized crop + flip) over the validation ones (resize 256 + centre crop 224).
+     * (random resized crop + flip) over the validation ones (resize + centre crop); {@code size} is
+     * the side of the output (MODEL.IMAGE_SIZE[0], 224).
      */
-    public static ImageFolderDataset open(Path folder, boolean train) {
+    public static ImageFolderDataset open(Path folder, boolean train, int size) {
         if (!Files.isDirectory(folder)) {
             throw new InvalidInputException(folder + ": image folder not found (expected <class>/<image> "
                     + "sub-folders, the ImageNet train/ and val/ layout)");
@@ -81,7 +85,7 @@ public final class ImageFolderDataset implements ImageDataset {
             }
         }
         return new ImageFolderDataset(folder, classes, List.copyOf(files),
-                targets.stream().mapToInt(Integer::intValue).toArray(), train);
+                targets.stream().mapToInt(Integer::intValue).toArray(), train, size);
     }
 
     private static boolean isImage(Path file) {
@@ -134,7 +138,7 @@ public final class ImageFolderDataset implements ImageDataset {
     @Override
     public Sample get(int index, DataRandom random) {
         ImageU8 image = ImageFiles.readRgb(files.get(index));
-        ImageU8 out = train ? ImageNetTransforms.train(image, random) : ImageNetTransforms.validation(image);
+        ImageU8 out = train ? ImageNetTransforms.train(image, size, random) : ImageNetTransforms.validation(image, size);
         float[] chw = Chw.normalize(out, Normalization.IMAGENET);
         return new Sample(index, chw, 3, out.height(), out.width(), new int[] {targets[index]});
     }

@@ -1,14 +1,13 @@
 package dev.mdeq.trainer.data;
 
 /**
- * The ImageNet transforms of the reference (torchvision on PIL images): training
- * {@code RandomResizedCrop(224)} (scale (0.08, 1), ratio (3/4, 4/3), 10 attempts then the centre
- * fallback, bilinear) + {@code RandomHorizontalFlip()}; validation {@code Resize(256)} (shorter side
- * to 256) + {@code CenterCrop(224)}. Resizing is PIL's antialiased bilinear ({@link Resize#pilBilinear}).
+ * The ImageNet transforms of the reference's cls_train.py (torchvision on PIL images), with
+ * S = MODEL.IMAGE_SIZE[0] (224 in every preset): training {@code RandomResizedCrop(S)} (scale
+ * (0.08, 1), ratio (3/4, 4/3), 10 attempts then the centre fallback, bilinear) +
+ * {@code RandomHorizontalFlip()}; validation {@code Resize(int(S / 0.875))} (shorter side to 256)
+ * + {@code CenterCrop(S)}. Resizing is PIL's antialiased bilinear ({@link Resize#pilBilinear}).
  */
 public final class ImageNetTransforms {
-    public static final int CROP = 224;
-    public static final int RESIZE = 256;
     private static final double SCALE_MIN = 0.08;
     private static final double SCALE_MAX = 1.0;
     private static final double RATIO_MIN = 3.0 / 4.0;
@@ -58,30 +57,34 @@ public final class ImageNetTransforms {
         return new Box((height - h) / 2, (width - w) / 2, h, w);
     }
 
-    /** Training: random resized crop to 224x224, then a horizontal flip with probability 0.5. */
-    public static ImageU8 train(ImageU8 image, DataRandom random) {
+    /** Training: random resized crop to {@code size x size}, then a horizontal flip with probability 0.5. */
+    public static ImageU8 train(ImageU8 image, int size, DataRandom random) {
         Box box = randomResizedCropBox(image.width(), image.height(), random);
         ImageU8 crop = image.crop(box.top(), box.left(), box.height(), box.width());
-        ImageU8 out = Resize.pilBilinear(crop, CROP, CROP);
+        ImageU8 out = Resize.pilBilinear(crop, size, size);
         return random.bernoulli(0.5) ? out.flipHorizontal() : out;
     }
 
-    /** Validation: shorter side to 256 (longer side int(256 * long / short)), then the centre 224x224. */
-    public static ImageU8 validation(ImageU8 image) {
+    /**
+     * Validation: shorter side to {@code int(size / 0.875)} (256 for 224; longer side
+     * {@code int(short * long / old_short)}), then the centre {@code size x size}.
+     */
+    public static ImageU8 validation(ImageU8 image, int size) {
+        int resize = (int) (size / 0.875);
         int w = image.width();
         int h = image.height();
         int newW;
         int newH;
         if (w <= h) {
-            newW = RESIZE;
-            newH = (int) ((long) RESIZE * h / w);
+            newW = resize;
+            newH = (int) ((long) resize * h / w);
         } else {
-            newH = RESIZE;
-            newW = (int) ((long) RESIZE * w / h);
+            newH = resize;
+            newW = (int) ((long) resize * w / h);
         }
         ImageU8 resized = Resize.pilBilinear(image, newW, newH);
-        int top = (int) Math.rint((newH - CROP) / 2.0);
-        int left = (int) Math.rint((newW - CROP) / 2.0);
-        return resized.crop(top, left, CROP, CROP);
+        int top = (int) Math.rint((newH - size) / 2.0);
+        int left = (int) Math.rint((newW - size) / 2.0);
+        return resized.crop(top, left, size, size);
     }
 }

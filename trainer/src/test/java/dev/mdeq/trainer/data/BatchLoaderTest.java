@@ -56,7 +56,7 @@ class BatchLoaderTest {
     @Test
     void batchesFollowTheOrderWithDropLastAndTheirShapes() throws IOException {
         Cifar10Dataset data = cifar();
-        DataOrder order = DataOrder.training(data.size(), 8, true, 11);
+        DataOrder order = new DataOrder(data.size(), 8, true, true, 11);
         try (BatchLoader loader = new BatchLoader(data, order, 2, 3)) {
             List<DataBatch> batches = read(loader, DataPosition.startOf(0));
             assertEquals(4, batches.size());
@@ -82,9 +82,23 @@ class BatchLoaderTest {
     }
 
     @Test
+    void withoutDropLastTheLastBatchIsSmaller() throws IOException {
+        Cifar10Dataset data = cifar();
+        try (BatchLoader loader = new BatchLoader(data, new DataOrder(data.size(), 8, true, false, 2), 2, 2)) {
+            List<DataBatch> batches = read(loader, DataPosition.startOf(0));
+            assertEquals(5, batches.size());
+            DataBatch last = batches.get(4);
+            assertArrayEquals(new int[] {5, 3, 32, 32}, last.shape());
+            assertEquals(5 * 3072, last.images().length);
+            assertEquals(new DataPosition(0, 37), last.nextPosition());
+            assertTrue(read(loader, last.nextPosition()).isEmpty());
+        }
+    }
+
+    @Test
     void batchesDoNotDependOnTheNumberOfWorkers() throws IOException {
         Cifar10Dataset data = cifar();
-        DataOrder order = DataOrder.training(data.size(), 4, true, 3);
+        DataOrder order = new DataOrder(data.size(), 4, true, true, 3);
         List<DataBatch> one;
         try (BatchLoader loader = new BatchLoader(data, order, 1, 1)) {
             one = read(loader, DataPosition.startOf(2));
@@ -97,7 +111,7 @@ class BatchLoaderTest {
     @Test
     void aResumedStreamRepeatsTheRestOfTheEpochExactly() throws IOException {
         Cifar10Dataset data = cifar();
-        DataOrder order = DataOrder.training(data.size(), 4, true, 5);
+        DataOrder order = new DataOrder(data.size(), 4, true, true, 5);
         try (BatchLoader loader = new BatchLoader(data, order, 2, 2)) {
             List<DataBatch> epoch1 = read(loader, DataPosition.startOf(1));
             assertEquals(9, epoch1.size());

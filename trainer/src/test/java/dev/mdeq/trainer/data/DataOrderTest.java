@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class DataOrderTest {
     @Test
     void eachEpochIsASeededPermutation() {
-        DataOrder order = DataOrder.training(1000, 32, true, 7);
+        DataOrder order = new DataOrder(1000, 32, true, true, 7);
         int[] e0 = order.epochOrder(0);
         int[] sorted = e0.clone();
         Arrays.sort(sorted);
@@ -19,15 +19,15 @@ class DataOrderTest {
         Arrays.setAll(identity, i -> i);
         assertArrayEquals(identity, sorted);
         assertFalse(Arrays.equals(identity, e0));
-        assertArrayEquals(e0, DataOrder.training(1000, 32, true, 7).epochOrder(0));
+        assertArrayEquals(e0, new DataOrder(1000, 32, true, true, 7).epochOrder(0));
         assertFalse(Arrays.equals(e0, order.epochOrder(1)));
-        assertFalse(Arrays.equals(e0, DataOrder.training(1000, 32, true, 8).epochOrder(0)));
+        assertFalse(Arrays.equals(e0, new DataOrder(1000, 32, true, true, 8).epochOrder(0)));
     }
 
     @Test
     void permutationsAreUniform() {
         // Position of element 0 over many epochs: every slot of 5 about equally often.
-        DataOrder order = DataOrder.training(5, 1, true, 1);
+        DataOrder order = new DataOrder(5, 1, true, true, 1);
         int[] counts = new int[5];
         for (int epoch = 0; epoch < 5000; epoch++) {
             int[] p = order.epochOrder(epoch);
@@ -44,7 +44,7 @@ class DataOrderTest {
 
     @Test
     void trainingDropsTheLastPartialBatchAndEvaluationKeepsIt() {
-        DataOrder train = DataOrder.training(103, 10, true, 0);
+        DataOrder train = new DataOrder(103, 10, true, true, 0);
         assertEquals(10, train.batchesPerEpoch());
         assertEquals(100, train.samplesPerEpoch());
         DataOrder eval = DataOrder.evaluation(103, 10);
@@ -53,12 +53,26 @@ class DataOrderTest {
         int[] identity = new int[103];
         Arrays.setAll(identity, i -> i);
         assertArrayEquals(identity, eval.epochOrder(4));
-        assertArrayEquals(identity, DataOrder.training(103, 10, false, 5).epochOrder(2));
+        assertArrayEquals(identity, new DataOrder(103, 10, false, true, 5).epochOrder(2));
+    }
+
+    @Test
+    void classificationTrainingKeepsTheLastBatchAndSegmentationDropsIt() {
+        DataOrder cls = DataOrder.forTraining(dev.mdeq.config.Presets.load("cifar/cls_mdeq_TINY", java.util.List.of()),
+                50000, 128);
+        assertEquals(391, cls.batchesPerEpoch());
+        assertEquals(50000, cls.samplesPerEpoch());
+        DataOrder seg = DataOrder.forTraining(dev.mdeq.config.Presets.load("cityscapes/seg_mdeq_SMALL",
+                java.util.List.of("RUN.SEED", "4")), 2975, 3);
+        assertEquals(991, seg.batchesPerEpoch());
+        assertEquals(2973, seg.samplesPerEpoch());
+        assertEquals(4, seg.seed());
+        assertFalse(Arrays.equals(seg.epochOrder(0), DataOrder.evaluation(2975, 3).epochOrder(0)));
     }
 
     @Test
     void positionsMustBeBatchBoundaries() {
-        DataOrder train = DataOrder.training(103, 10, true, 0);
+        DataOrder train = new DataOrder(103, 10, true, true, 0);
         assertEquals(new DataPosition(3, 0), train.normalize(new DataPosition(2, 100)));
         assertEquals(new DataPosition(2, 40), train.normalize(new DataPosition(2, 40)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

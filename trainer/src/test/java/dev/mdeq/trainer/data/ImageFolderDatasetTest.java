@@ -27,7 +27,7 @@ class ImageFolderDatasetTest {
         Files.createDirectories(train.resolve("n03"));
         TestImages.png(train.resolve("n03/x.PNG"), TestImages.flat(8, 8, 1, 2, 3));
 
-        ImageFolderDataset d = ImageFolderDataset.open(train, false);
+        ImageFolderDataset d = ImageFolderDataset.open(train, false, 224);
         assertEquals(List.of("n01", "n02", "n03"), d.classes());
         assertEquals(5, d.size());
         List<String> files = java.util.stream.IntStream.range(0, d.size())
@@ -42,7 +42,7 @@ class ImageFolderDatasetTest {
         // top round(32 / 2) = 16 and left round(288 / 2) = 144.
         ImageU8 pattern = TestImages.pattern(256, 512, 3);
         TestImages.png(dir.resolve("val/cls/p.png"), pattern);
-        Sample s = ImageFolderDataset.open(dir.resolve("val"), false).get(0, new DataRandom(0));
+        Sample s = ImageFolderDataset.open(dir.resolve("val"), false, 224).get(0, new DataRandom(0));
         assertEquals(224, s.height());
         assertEquals(224, s.width());
         for (int c = 0; c < 3; c++) {
@@ -54,11 +54,36 @@ class ImageFolderDatasetTest {
     }
 
     @Test
+    void theConfigReadsRootImagesSplitLikeTheReferenceWithCropSizeFromModelImageSize() throws IOException {
+        for (String cls : new String[] {"n01", "n02"}) {
+            TestImages.png(dir.resolve("images/train").resolve(cls).resolve("0.png"), TestImages.pattern(90, 120, 3));
+            TestImages.png(dir.resolve("images/val").resolve(cls).resolve("0.png"), TestImages.pattern(90, 120, 3));
+        }
+        dev.mdeq.config.ExperimentConfig config = dev.mdeq.config.Presets.load("imagenet/cls_mdeq_SMALL",
+                List.of("DATASET.ROOT", dir.toString(), "MODEL.NUM_CLASSES", "2", "MODEL.IMAGE_SIZE", "[64, 64]"));
+        ImageDataset train = Datasets.training(config, dir);
+        assertEquals(2, train.size());
+        assertEquals(64, train.get(1, new DataRandom(0)).width());
+        // Validation: shorter side int(64 / 0.875) = 73, longer int(73 * 120 / 90) = 97, then the centre
+        // 64x64 at top round(4.5) = 4 (Python rounds halves to even), left round(16.5) = 16.
+        ImageDataset val = Datasets.validation(config, dir);
+        assertEquals(64, val.get(0, new DataRandom(0)).height());
+        ImageU8 expected = Resize.pilBilinear(TestImages.pattern(90, 120, 3), 97, 73).crop(4, 16, 64, 64);
+        float[] chw = val.get(0, new DataRandom(0)).image();
+        assertEquals(Normalization.IMAGENET.apply(1, expected.get(10, 20, 1)), chw[64 * 64 + 10 * 64 + 20]);
+
+        dev.mdeq.config.ExperimentConfig thousand = dev.mdeq.config.Presets.load("imagenet/cls_mdeq_SMALL",
+                List.of("DATASET.ROOT", dir.toString()));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Datasets.training(thousand, dir));
+        assertTrue(e.getMessage().endsWith("has 2 classes but MODEL.NUM_CLASSES is 1000"), e.getMessage());
+    }
+
+    @Test
     void validationSizesFollowTorchvision() {
         // 500x375 (w x h): short side 375 -> 256, long side int(256 * 500 / 375) = 341; crop 224.
-        ImageU8 out = ImageNetTransforms.validation(TestImages.pattern(375, 500, 3));
+        ImageU8 out = ImageNetTransforms.validation(TestImages.pattern(375, 500, 3), 224);
         assertEquals(224, out.width());
-        ImageU8 flat = ImageNetTransforms.validation(TestImages.flat(300, 301, 90, 90, 90));
+        ImageU8 flat = ImageNetTransforms.validation(TestImages.flat(300, 301, 90, 90, 90), 224);
         // A flat image stays flat through the antialiased resize.
         for (int i = 0; i < flat.data().length; i++) {
             assertEquals(90, flat.data()[i] & 0xFF);
@@ -86,7 +111,7 @@ class ImageFolderDatasetTest {
     @Test
     void trainingGivesFlippedAndUnflipped224Crops() throws IOException {
         TestImages.jpeg(dir.resolve("train/a/0.JPEG"), TestImages.pattern(120, 160, 3), 0.95f);
-        ImageFolderDataset d = ImageFolderDataset.open(dir.resolve("train"), true);
+        ImageFolderDataset d = ImageFolderDataset.open(dir.resolve("train"), true, 224);
         for (int seed = 0; seed < 5; seed++) {
             Sample s = d.get(0, new DataRandom(seed));
             assertEquals(3 * 224 * 224, s.image().length);
@@ -118,7 +143,7 @@ class ImageFolderDatasetTest {
         Path bad = TestImages.jpeg(train.resolve("a/bad.JPEG"), TestImages.flat(32, 32, 1, 2, 3), 0.9f);
         byte[] bytes = Files.readAllBytes(bad);
         Files.write(bad, java.util.Arrays.copyOf(bytes, 40));
-        ImageFolderDataset d = ImageFolderDataset.open(train, false);
+        ImageFolderDataset d = ImageFolderDataset.open(train, false, 224);
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> d.get(0, new DataRandom(0)));
         assertTrue(e.getMessage().startsWith(bad + ": corrupt or unsupported image"), e.getMessage());
 
@@ -127,7 +152,7 @@ class ImageFolderDatasetTest {
         assertTrue(text.getMessage().startsWith(bad + ": not an image in a readable format"), text.getMessage());
 
         Files.createDirectories(train.resolve("b"));
-        InvalidInputException empty = assertThrows(InvalidInputException.class, () -> ImageFolderDataset.open(train, true));
+        InvalidInputException empty = assertThrows(InvalidInputException.class, () -> ImageFolderDataset.open(train, true, 224));
         assertTrue(empty.getMessage().startsWith(train.resolve("b") + ": class folder holds no image files"),
                 empty.getMessage());
     }
