@@ -3,22 +3,21 @@ package dev.mdeq.trainer.cli;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Presets;
+import dev.mdeq.runstore.storage.ObjectStore;
+import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.StoreUri;
 import dev.mdeq.trainer.data.CityscapesDataset;
 import dev.mdeq.trainer.data.CityscapesLabels;
 import dev.mdeq.trainer.data.Cifar10Dataset;
 import dev.mdeq.trainer.data.DataOrder;
 import dev.mdeq.trainer.data.DataRandom;
-import dev.mdeq.trainer.data.DataStager;
 import dev.mdeq.trainer.data.Datasets;
 import dev.mdeq.trainer.data.FashionMnistDataset;
 import dev.mdeq.trainer.data.ImageDataset;
 import dev.mdeq.trainer.data.ImageFolderDataset;
 import dev.mdeq.trainer.data.Sample;
 import dev.mdeq.trainer.data.SyntheticCityscapes;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,11 +33,6 @@ import picocli.CommandLine.Parameters;
         description = "Data sets: the synthetic Cityscapes set, staging to the local cache, summaries.",
         subcommands = {DatasetCommand.SynthCityscapes.class, DatasetCommand.Info.class, DatasetCommand.Stage.class})
 public final class DatasetCommand {
-
-    // TEMPORARY until the storage stream's ObjectStores lands: replaced by ObjectStores::open.
-    static dev.mdeq.runstore.storage.ObjectStore openStore(String uri) {
-        throw new UnsupportedOperationException("store URIs are not supported yet: " + uri);
-    }
 
     /** Loads a config given as a file path or a preset name, with {@code KEY VALUE} overrides. */
     static ExperimentConfig loadConfig(String fileOrPreset, List<String> overrides) {
@@ -95,21 +89,10 @@ public final class DatasetCommand {
         }
 
         private List<String> write(SyntheticCityscapes.Spec s) {
-            StoreUri uri = parseUri(out);
-            if (uri.isS3()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out
-                        + ": writing to s3:// needs the object store implementation");
+            parseUri(out);
+            try (ObjectStore store = ObjectStores.open(out)) {
+                return SyntheticCityscapes.generate(s, store::putBytes, threads);
             }
-            Path folder = Path.of(uri.path());
-            return SyntheticCityscapes.generate(s, (key, bytes) -> {
-                try {
-                    Path file = folder.resolve(key);
-                    Files.createDirectories(file.getParent());
-                    Files.write(file, bytes);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot write " + folder.resolve(key), e);
-                }
-            }, threads);
         }
 
         private int[] parseSize(String text) {
@@ -148,7 +131,7 @@ public final class DatasetCommand {
         @Override
         public void run() {
             ExperimentConfig c = loadConfig(config, overrides);
-            Path root = Datasets.localRoot(c, DataStager.withDefaults(), DatasetCommand::openStore);
+            Path root = Datasets.localRoot(c);
             PrintStream out = System.out;
             out.printf("data set: %s (%s), DATASET.ROOT %s%s%n", c.dataset().kind().configName(),
                     c.task().name().toLowerCase(Locale.ROOT), c.dataset().root(),
@@ -202,7 +185,7 @@ public final class DatasetCommand {
         @Override
         public void run() {
             ExperimentConfig c = loadConfig(config, overrides);
-            System.out.println(Datasets.localRoot(c, DataStager.withDefaults(), DatasetCommand::openStore));
+            System.out.println(Datasets.localRoot(c));
         }
     }
 }

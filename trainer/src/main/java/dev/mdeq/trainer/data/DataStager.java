@@ -2,6 +2,7 @@ package dev.mdeq.trainer.data;
 
 import dev.mdeq.runstore.storage.ObjectInfo;
 import dev.mdeq.runstore.storage.ObjectStore;
+import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.StorageException;
 import dev.mdeq.runstore.storage.StoreUri;
 import java.io.BufferedWriter;
@@ -72,14 +73,19 @@ public final class DataStager {
         this.verifyMd5 = verifyMd5;
     }
 
-    /** A stager on the default cache with 4 download threads and MD5 checks (off with MDEQ_STAGE_VERIFY_MD5=false). */
+    /**
+     * A stager on the default cache with 4 download threads and MD5 checks (off with
+     * MDEQ_STAGE_VERIFY_MD5=false). Variables are read where the stores read theirs
+     * ({@link ObjectStores#environment()}: the process environment, or a test's override).
+     */
     public static DataStager withDefaults() {
-        return new DataStager(defaultCacheDir(), 4, !"false".equalsIgnoreCase(System.getenv("MDEQ_STAGE_VERIFY_MD5")));
+        String verify = ObjectStores.environment().get("MDEQ_STAGE_VERIFY_MD5");
+        return new DataStager(defaultCacheDir(), 4, !"false".equalsIgnoreCase(verify));
     }
 
     /** {@code MDEQ_CACHE_DIR}, or {@code ~/.cache/mdeq}. */
     public static Path defaultCacheDir() {
-        String env = System.getenv("MDEQ_CACHE_DIR");
+        String env = ObjectStores.environment().get("MDEQ_CACHE_DIR");
         if (env != null && !env.isBlank()) {
             return Path.of(env);
         }
@@ -196,10 +202,11 @@ public final class DataStager {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }
-            throw new StorageException("staging from " + store.root() + " failed: " + e.getCause(), e.getCause());
+            throw new StorageException(StorageException.Kind.FAILED, "staging from " + store.root() + " failed: "
+                    + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StorageException("staging from " + store.root() + " was interrupted");
+            throw new StorageException(StorageException.Kind.FAILED, "staging from " + store.root() + " was interrupted");
         } finally {
             pool.shutdownNow();
         }
@@ -225,10 +232,12 @@ public final class DataStager {
             }
         }
         Files.deleteIfExists(part);
-        throw new StorageException(store.root().resolve(info.key()) + ": staged copy is bad twice: " + problem);
+        throw new StorageException(StorageException.Kind.FAILED, store.root().resolve(info.key())
+                + ": staged copy is bad twice: " + problem);
     }
 
-    private String verify(ObjectInfo info, long size, String md5) {
+    /** Why a downloaded copy is bad, or null when it matches the listed size (and MD5 ETag). */
+    String verify(ObjectInfo info, long size, String md5) {
         if (size != info.size()) {
             return "got " + size + " bytes, the store lists " + info.size();
         }
@@ -244,7 +253,8 @@ public final class DataStager {
     private static Path localPath(Path folder, String key, ObjectStore store) {
         Path local = folder.resolve(key).normalize();
         if (!local.startsWith(folder) || local.equals(folder) || key.endsWith(PART) || key.startsWith(MANIFEST)) {
-            throw new StorageException(store.root() + ": object key '" + key + "' cannot be staged to a local file");
+            throw new StorageException(StorageException.Kind.INVALID_INPUT, store.root() + ": object key '" + key
+                    + "' cannot be staged to a local file");
         }
         return local;
     }

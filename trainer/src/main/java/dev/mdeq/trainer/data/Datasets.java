@@ -7,6 +7,7 @@ import dev.mdeq.config.TestConfig;
 import dev.mdeq.config.TrainConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.storage.ObjectStore;
+import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.StoreUri;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -76,6 +77,14 @@ public final class Datasets {
     /** True when DATASET.ROOT is a store URI ({@code s3://} or {@code file:}) to stage rather than a folder. */
     public static boolean isStoreUri(String root) {
         return root.startsWith("s3://") || root.startsWith("file:");
+    }
+
+    /**
+     * The local folder holding DATASET.ROOT, staging a store URI with the default cache
+     * ({@link DataStager#withDefaults()}) and S3 settings from the environment.
+     */
+    public static Path localRoot(ExperimentConfig config) {
+        return localRoot(config, DataStager.withDefaults(), ObjectStores::open);
     }
 
     /**

@@ -10,6 +10,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.mdeq.runstore.storage.ObjectStores;
+import dev.mdeq.runstore.testing.S3TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -52,6 +54,26 @@ class DatasetCommandTest {
                 info[1]);
         assertTrue(info[1].contains("val (list/cityscapes/val.lst): 2 samples"), info[1]);
         assertTrue(info[1].contains("classes (19): road, sidewalk, building"), info[1]);
+    }
+
+    @Test
+    void synthToS3ThenStageToTheCache() {
+        try (S3TestServer s3 = S3TestServer.start()) {
+            java.util.Map<String, String> env = new java.util.HashMap<>(s3.environment());
+            env.put("MDEQ_CACHE_DIR", dir.resolve("cache").toString());
+            try (ObjectStores.EnvironmentOverride override = ObjectStores.overrideEnvironment(env)) {
+                String uri = s3.uri("data/synth");
+                String[] synth = run("synth-cityscapes", "--out", uri, "--images", "2", "--val", "1", "--size", "32x64");
+                assertEquals("0", synth[0], synth[2]);
+                String[] stage = run("stage", "--config", "demo/seg_mdeq_tiny", "DATASET.ROOT", uri);
+                assertEquals("0", stage[0], stage[2]);
+                Path local = dir.resolve("cache/datasets/s3/test-bucket/data/synth");
+                assertEquals(local.toString(), stage[1].strip());
+                assertTrue(Files.isRegularFile(local.resolve("list/cityscapes/val.lst")));
+                assertTrue(Files.isRegularFile(local.resolve(
+                        "cityscapes/gtFine/train/bochum/bochum_000000_000019_gtFine_labelIds.png")));
+            }
+        }
     }
 
     @Test
