@@ -138,17 +138,16 @@ public final class DatasetCommand {
                     Datasets.isStoreUri(c.dataset().root()) ? " (staged to " + root + ")" : "");
             ImageDataset train = Datasets.training(c, root);
             ImageDataset val = Datasets.validation(c, root);
-            describe(out, "train", c.dataset().trainSet(), train,
+            describe(out, "train", train,
                     DataOrder.forTraining(c, train.size(), c.train().batchSizePerGpu()));
-            describe(out, "val", c.dataset().testSet(), val, DataOrder.evaluation(val.size(), c.test().batchSizePerGpu()));
+            describe(out, "val", val, DataOrder.evaluation(val.size(), c.test().batchSizePerGpu()));
             out.println("classes (" + train.numClasses() + "): " + classNames(train));
         }
 
-        private static void describe(PrintStream out, String name, String split, ImageDataset d, DataOrder order) {
+        private static void describe(PrintStream out, String name, ImageDataset d, DataOrder order) {
             Sample s = d.get(0, DataRandom.forSample(order.seed(), 0, 0));
-            out.printf("%s (%s): %d samples, %s; sample %dx%dx%d (CxHxW after transforms); %d batches of %d "
-                    + "per epoch%s%n", name, split, d.size(), d.description(), s.channels(), s.height(), s.width(),
-                    order.batchesPerEpoch(), order.batchSize(),
+            out.printf("%s: %s; sample %dx%dx%d (CxHxW after transforms); %d batches of %d per epoch%s%n", name,
+                    d.description(), s.channels(), s.height(), s.width(), order.batchesPerEpoch(), order.batchSize(),
                     order.samplesPerEpoch() < d.size() ? " (drop_last skips " + (d.size() - order.samplesPerEpoch())
                             + ")" : "");
         }

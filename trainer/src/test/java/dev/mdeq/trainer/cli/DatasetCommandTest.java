@@ -49,10 +49,11 @@ class DatasetCommandTest {
                 "TRAIN.BATCH_SIZE_PER_GPU", "2");
         assertEquals("0", info[0], info[2]);
         assertTrue(info[1].contains("data set: cityscapes (segmentation)"), info[1]);
-        assertTrue(info[1].contains("train (list/cityscapes/train.lst): 5 samples"), info[1]);
+        assertTrue(info[1].contains("train: cityscapes " + out.resolve("list/cityscapes/train.lst") + " (5 images)"),
+                info[1]);
         assertTrue(info[1].contains("sample 3x64x128 (CxHxW after transforms); 2 batches of 2 per epoch (drop_last skips 1)"),
                 info[1]);
-        assertTrue(info[1].contains("val (list/cityscapes/val.lst): 2 samples"), info[1]);
+        assertTrue(info[1].contains("val: cityscapes " + out.resolve("list/cityscapes/val.lst") + " (2 images)"), info[1]);
         assertTrue(info[1].contains("classes (19): road, sidewalk, building"), info[1]);
     }
 
