@@ -16,8 +16,14 @@ public final class DataOrder {
     private final boolean shuffle;
     private final boolean dropLast;
     private final long seed;
+    /** The indices read (evaluation of a subset or shard), or null for all of them. */
+    private final int[] subset;
 
     public DataOrder(int datasetSize, int batchSize, boolean shuffle, boolean dropLast, long seed) {
+        this(datasetSize, batchSize, shuffle, dropLast, seed, null);
+    }
+
+    private DataOrder(int datasetSize, int batchSize, boolean shuffle, boolean dropLast, long seed, int[] subset) {
         if (datasetSize < 0) {
             throw new IllegalArgumentException("data set size must not be negative, got " + datasetSize);
         }
@@ -29,6 +35,7 @@ public final class DataOrder {
         this.shuffle = shuffle;
         this.dropLast = dropLast;
         this.seed = seed;
+        this.subset = subset;
     }
 
     /**
@@ -43,6 +50,34 @@ public final class DataOrder {
     /** The evaluation order: every sample once, in data set order, the last batch possibly smaller. */
     public static DataOrder evaluation(int datasetSize, int batchSize) {
         return new DataOrder(datasetSize, batchSize, false, false, 0L);
+    }
+
+    /**
+     * Evaluation of some samples only, in the given order (a validation subset such as the first
+     * RUN.VAL_SAMPLES, or one shard of a sharded evaluation).
+     */
+    public static DataOrder evaluation(int datasetSize, int batchSize, int[] indices) {
+        for (int i : indices) {
+            if (i < 0 || i >= datasetSize) {
+                throw new IllegalArgumentException("sample index " + i + " is outside the data set of " + datasetSize);
+            }
+        }
+        return new DataOrder(datasetSize, batchSize, false, false, 0L, indices.clone());
+    }
+
+    /**
+     * Shard {@code shard} of {@code shards} of an evaluation: a contiguous block of the data set,
+     * the blocks differing in size by at most one sample.
+     */
+    public static DataOrder evaluationShard(int datasetSize, int batchSize, int shard, int shards) {
+        if (shards < 1 || shard < 0 || shard >= shards) {
+            throw new IllegalArgumentException("shard " + shard + " of " + shards + " does not exist");
+        }
+        int from = (int) ((long) datasetSize * shard / shards);
+        int to = (int) ((long) datasetSize * (shard + 1) / shards);
+        int[] indices = new int[to - from];
+        Arrays.setAll(indices, i -> from + i);
+        return evaluation(datasetSize, batchSize, indices);
     }
 
     public int datasetSize() {
@@ -67,16 +102,24 @@ public final class DataOrder {
 
     /** Batches per epoch: floor(n / B) with drop_last, else ceil(n / B). */
     public int batchesPerEpoch() {
-        return dropLast ? datasetSize / batchSize : (datasetSize + batchSize - 1) / batchSize;
+        int n = samplesRead();
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
-    /** Samples an epoch delivers (fewer than the data set with drop_last). */
+    /** Samples an epoch delivers (fewer than it reads with drop_last). */
     public int samplesPerEpoch() {
-        return dropLast ? batchesPerEpoch() * batchSize : datasetSize;
+        return dropLast ? batchesPerEpoch() * batchSize : samplesRead();
+    }
+
+    private int samplesRead() {
+        return subset != null ? subset.length : datasetSize;
     }
 
     /** Data set indices in the order epoch {@code epoch} reads them (all of them, before drop_last). */
     public int[] epochOrder(int epoch) {
+        if (subset != null) {
+            return subset.clone();
+        }
         if (!shuffle) {
             int[] identity = new int[datasetSize];
             Arrays.setAll(identity, i -> i);

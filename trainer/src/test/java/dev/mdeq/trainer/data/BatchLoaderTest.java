@@ -96,6 +96,17 @@ class BatchLoaderTest {
     }
 
     @Test
+    void anEvaluationShardReadsItsBlockInOrder() throws IOException {
+        Cifar10Dataset data = cifar();
+        try (BatchLoader loader = new BatchLoader(data, DataOrder.evaluationShard(data.size(), 5, 1, 2), 2, 2)) {
+            List<DataBatch> batches = read(loader, DataPosition.startOf(0));
+            assertEquals(4, batches.size());
+            assertArrayEquals(new int[] {18, 19, 20, 21, 22}, batches.get(0).sampleIds());
+            assertArrayEquals(new int[] {33, 34, 35, 36}, batches.get(3).sampleIds());
+        }
+    }
+
+    @Test
     void batchesDoNotDependOnTheNumberOfWorkers() throws IOException {
         Cifar10Dataset data = cifar();
         DataOrder order = new DataOrder(data.size(), 4, true, true, 3);

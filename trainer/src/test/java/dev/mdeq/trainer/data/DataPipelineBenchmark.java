@@ -42,10 +42,10 @@ class DataPipelineBenchmark {
         CityscapesDataset val = new CityscapesDataset(CityscapesList.read(dir, "list/cityscapes/val.lst"),
                 new CityscapesTransforms.Settings(2048, 2048, 1024, 16, false, false, false, 255), 0);
         for (int workers : new int[] {1, 2}) {
-            measure("cityscapes train 512x1024 crops, batch 2", train, new DataOrder(images, 2, true, true, 0), workers, 2);
+            measure("cityscapes train 512x1024 crops, batch 2", train, new DataOrder(images, 2, true, true, 0), workers, 3);
         }
         for (int workers : new int[] {1, 2}) {
-            measure("cityscapes val 1024x2048 full, batch 1", val, DataOrder.evaluation(1, 1), workers, 4);
+            measure("cityscapes val 1024x2048 full, batch 1", val, DataOrder.evaluation(1, 1), workers, 8);
         }
     }
 
