@@ -41,6 +41,7 @@ class DataPipelineBenchmark {
                 new CityscapesTransforms.Settings(2048, 1024, 512, 16, true, true, false, 255), 0);
         CityscapesDataset val = new CityscapesDataset(CityscapesList.read(dir, "list/cityscapes/val.lst"),
                 new CityscapesTransforms.Settings(2048, 2048, 1024, 16, false, false, false, 255), 0);
+        breakdown(train, images);
         for (int workers : new int[] {1, 2}) {
             measure("cityscapes train 512x1024 crops, batch 2", train, new DataOrder(images, 2, true, true, 0), workers, 3);
         }
@@ -60,6 +61,32 @@ class DataPipelineBenchmark {
         for (int workers : new int[] {1, 2}) {
             measure("cifar10 RandomCrop+flip, batch 128", data, new DataOrder(data.size(), 128, true, false, 0), workers, 3);
         }
+    }
+
+    /** Where one training sample's time goes, on the consumer thread (second pass, after JIT warm-up). */
+    private static void breakdown(CityscapesDataset train, int images) {
+        double[] ms = new double[4];
+        for (int pass = 0; pass < 2; pass++) {
+            java.util.Arrays.fill(ms, 0);
+            for (int i = 0; i < images; i++) {
+                CityscapesList.Entry e = train.list().entries().get(i);
+                long t0 = System.nanoTime();
+                ImageU8 image = ImageFiles.readRgb(train.list().folder().resolve(e.image()));
+                long t1 = System.nanoTime();
+                ImageU8 ids = CityscapesDataset.toTrainIds(ImageFiles.readLabels(train.list().folder().resolve(e.label())));
+                long t2 = System.nanoTime();
+                CityscapesTransforms.apply(i, image, ids, new CityscapesTransforms.Settings(2048, 1024, 512, 16, true, true,
+                        false, 255), DataRandom.forSample(0, pass, i));
+                long t3 = System.nanoTime();
+                ms[0] += (t1 - t0) / 1e6;
+                ms[1] += (t2 - t1) / 1e6;
+                ms[2] += (t3 - t2) / 1e6;
+                ms[3] += (t3 - t0) / 1e6;
+            }
+        }
+        System.out.printf(Locale.ROOT, "cityscapes sample breakdown (ms per sample): decode image %.0f, decode labels %.0f, "
+                + "scale+crop+normalise+flip %.0f, total %.0f%n", ms[0] / images, ms[1] / images, ms[2] / images,
+                ms[3] / images);
     }
 
     private static void measure(String name, ImageDataset data, DataOrder order, int workers, int epochs) {
