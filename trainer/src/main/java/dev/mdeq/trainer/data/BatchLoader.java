@@ -196,6 +196,9 @@ public final class BatchLoader implements AutoCloseable {
             try {
                 DataBatch batch = future.get();
                 delivered++;
+                if (delivered == lastBatch) {
+                    openStreams.remove(this);
+                }
                 fill();
                 return batch;
             } catch (InterruptedException e) {

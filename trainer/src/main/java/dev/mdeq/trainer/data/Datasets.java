@@ -114,16 +114,19 @@ public final class Datasets {
             case IMAGENET -> {
                 String train = trimSlashes(data.trainSet()) + "/";
                 String test = trimSlashes(data.testSet()) + "/";
-                return stager.stage(store, key -> {
+                return nonEmpty(store, stager.stage(store, key -> {
                     String k = key.startsWith("images/") ? key.substring("images/".length()) : key;
                     return k.startsWith(train) || k.startsWith(test);
-                }).folder();
+                }), "the " + train + " and " + test + " folders");
             }
             case CITYSCAPES -> {
                 Set<String> lists = Set.of(trimSlashes(data.trainSet()), trimSlashes(data.testSet()));
-                Path folder = stager.stage(store, lists::contains).folder();
+                Path folder = nonEmpty(store, stager.stage(store, lists::contains), "the list files " + lists);
                 Set<String> keys = new HashSet<>();
                 for (String list : lists) {
+                    if (!java.nio.file.Files.isRegularFile(folder.resolve(list))) {
+                        throw new InvalidInputException(store.root().resolve(list) + ": Cityscapes list file not found");
+                    }
                     for (CityscapesList.Entry e : CityscapesList.parse(folder, list).entries()) {
                         keys.add("cityscapes/" + trimSlashes(e.image()));
                         if (e.label() != null) {
@@ -135,9 +138,17 @@ public final class Datasets {
                 return folder;
             }
             default -> {
-                return stager.stage(store).folder();
+                return nonEmpty(store, stager.stage(store), "any file");
             }
         }
+    }
+
+    private static Path nonEmpty(ObjectStore store, DataStager.Result result, String what) {
+        if (result.files() == 0) {
+            throw new InvalidInputException("DATASET.ROOT " + store.root() + " holds no objects for " + what
+                    + " of the data set");
+        }
+        return result.folder();
     }
 
     private static String trimSlashes(String s) {

@@ -153,6 +153,25 @@ class DataStagerTest {
     }
 
     @Test
+    void anEmptyOrWrongRootIsNamed() throws IOException {
+        Path empty = dir.resolve("empty");
+        Files.createDirectories(empty);
+        DataStager stager = new DataStager(dir.resolve("cache"), 1, true);
+        ExperimentConfig cifar = Presets.load("cifar/cls_mdeq_TINY", List.of("DATASET.ROOT", "file:" + empty));
+        dev.mdeq.runstore.run.InvalidInputException e = assertThrows(dev.mdeq.runstore.run.InvalidInputException.class,
+                () -> Datasets.localRoot(cifar, stager, ObjectStores::open));
+        assertEquals("DATASET.ROOT file:" + empty + " holds no objects for any file of the data set", e.getMessage());
+
+        try (ObjectStore store = ObjectStores.open(empty.toString())) {
+            store.putBytes("list/cityscapes/train.lst", bytes("a.png b.png\n"));
+        }
+        ExperimentConfig seg = Presets.load("demo/seg_mdeq_tiny", List.of("DATASET.ROOT", "file:" + empty));
+        dev.mdeq.runstore.run.InvalidInputException list = assertThrows(dev.mdeq.runstore.run.InvalidInputException.class,
+                () -> Datasets.localRoot(seg, stager, ObjectStores::open));
+        assertEquals("file:" + empty + "/list/cityscapes/val.lst: Cityscapes list file not found", list.getMessage());
+    }
+
+    @Test
     void aMissingBucketIsAStorageError() {
         try (S3TestServer s3 = S3TestServer.start();
              ObjectStore store = ObjectStores.open("s3://no-such-bucket/data", s3.settings())) {
