@@ -1,8 +1,10 @@
 package dev.mdeq.trainer.data;
 
 import dev.mdeq.runstore.run.InvalidInputException;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
+import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,29 +30,50 @@ public final class ImageFiles {
     }
 
     /**
-     * A colour image as RGB, as cv2.imread(IMREAD_COLOR) / PIL convert("RGB") give it: grey images
-     * are replicated to three channels, alpha is dropped.
+     * A colour image as RGB, as cv2.imread(IMREAD_COLOR) / PIL convert("RGB") give it: the decoded
+     * sample values, without colour management (an embedded ICC profile is ignored, as OpenCV and
+     * PIL ignore it); grey images are replicated to three channels, alpha is dropped, palette
+     * images are expanded.
      */
     public static ImageU8 readRgb(Path file) {
         BufferedImage image = decode(file);
         int w = image.getWidth();
         int h = image.getHeight();
         byte[] out = new byte[w * h * 3];
+        Raster raster = image.getRaster();
+        boolean eightBit = raster.getSampleModel().getSampleSize(0) == 8;
+        int space = image.getColorModel().getColorSpace().getType();
+        boolean palette = image.getColorModel() instanceof IndexColorModel;
         if (image.getType() == BufferedImage.TYPE_3BYTE_BGR) {
-            byte[] bgr = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+            byte[] bgr = ((DataBufferByte) raster.getDataBuffer()).getData();
             for (int i = 0; i < w * h; i++) {
                 out[i * 3] = bgr[i * 3 + 2];
                 out[i * 3 + 1] = bgr[i * 3 + 1];
                 out[i * 3 + 2] = bgr[i * 3];
             }
-        } else if (image.getType() == BufferedImage.TYPE_BYTE_GRAY) {
-            byte[] grey = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
-            for (int i = 0; i < w * h; i++) {
-                out[i * 3] = grey[i];
-                out[i * 3 + 1] = grey[i];
-                out[i * 3 + 2] = grey[i];
+        } else if (!palette && eightBit && space == ColorSpace.TYPE_RGB && raster.getNumBands() >= 3) {
+            int[] row = new int[w];
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < h; y++) {
+                    raster.getSamples(0, y, w, 1, c, row);
+                    for (int x = 0; x < w; x++) {
+                        out[(y * w + x) * 3 + c] = (byte) row[x];
+                    }
+                }
+            }
+        } else if (!palette && eightBit && space == ColorSpace.TYPE_GRAY) {
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int o = (y * w + x) * 3;
+                    out[o] = (byte) row[x];
+                    out[o + 1] = (byte) row[x];
+                    out[o + 2] = (byte) row[x];
+                }
             }
         } else {
+            // Palette, 16-bit and other layouts: Java2D's conversion to 8-bit sRGB.
             int[] row = new int[w];
             for (int y = 0; y < h; y++) {
                 image.getRGB(0, y, w, 1, row, 0, w);
@@ -73,10 +96,10 @@ public final class ImageFiles {
         BufferedImage image = decode(file);
         Raster raster = image.getRaster();
         if (raster.getNumBands() != 1 || raster.getSampleModel().getSampleSize(0) != 8
-                || image.getColorModel().getColorSpace().getType() != java.awt.color.ColorSpace.TYPE_GRAY) {
+                || image.getColorModel().getColorSpace().getType() != ColorSpace.TYPE_GRAY) {
             throw new InvalidInputException(file + ": a label map must be an 8-bit grey image of label ids, got "
                     + raster.getNumBands() + " band(s) of " + raster.getSampleModel().getSampleSize(0)
-                    + " bits" + (image.getColorModel() instanceof java.awt.image.IndexColorModel ? " (palette)" : ""));
+                    + " bits" + (image.getColorModel() instanceof IndexColorModel ? " (palette)" : ""));
         }
         int w = image.getWidth();
         int h = image.getHeight();

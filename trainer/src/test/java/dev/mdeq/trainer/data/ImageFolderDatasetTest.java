@@ -138,6 +138,31 @@ class ImageFolderDatasetTest {
     }
 
     @Test
+    void alphaAndPaletteImagesGiveTheirRgbValues() throws IOException {
+        java.awt.image.BufferedImage argb = new java.awt.image.BufferedImage(3, 2, java.awt.image.BufferedImage.TYPE_INT_ARGB);
+        argb.setRGB(1, 1, 0x80_0A_14_1E);
+        Path a = dir.resolve("a.png");
+        javax.imageio.ImageIO.write(argb, "png", a.toFile());
+        ImageU8 fromAlpha = ImageFiles.readRgb(a);
+        assertEquals(10, fromAlpha.get(1, 1, 0));
+        assertEquals(20, fromAlpha.get(1, 1, 1));
+        assertEquals(30, fromAlpha.get(1, 1, 2));
+
+        byte[] r = {0, (byte) 200};
+        byte[] g = {0, 100};
+        byte[] b = {0, 50};
+        java.awt.image.BufferedImage indexed = new java.awt.image.BufferedImage(2, 2,
+                java.awt.image.BufferedImage.TYPE_BYTE_BINARY, new java.awt.image.IndexColorModel(1, 2, r, g, b));
+        indexed.getRaster().setSample(0, 1, 0, 1);
+        Path p = dir.resolve("p.png");
+        javax.imageio.ImageIO.write(indexed, "png", p.toFile());
+        ImageU8 fromPalette = ImageFiles.readRgb(p);
+        assertEquals(200, fromPalette.get(1, 0, 0));
+        assertEquals(50, fromPalette.get(1, 0, 2));
+        assertEquals(0, fromPalette.get(0, 0, 1));
+    }
+
+    @Test
     void corruptImagesAndEmptyFoldersAreNamed() throws IOException {
         Path train = dir.resolve("train");
         Path bad = TestImages.jpeg(train.resolve("a/bad.JPEG"), TestImages.flat(32, 32, 1, 2, 3), 0.9f);
