@@ -138,6 +138,23 @@ class ImageFolderDatasetTest {
     }
 
     @Test
+    void jpegDecodingMatchesPillow() throws Exception {
+        // pil-decoded.jpg/.rgb: a Pillow JPEG and Pillow's decoding of it (make_jpeg_fixture.py).
+        Path jpeg = dir.resolve("x.jpg");
+        try (java.io.InputStream in = getClass().getResourceAsStream("pil-decoded.jpg")) {
+            Files.copy(in, jpeg);
+        }
+        byte[] expected;
+        try (java.io.InputStream in = getClass().getResourceAsStream("pil-decoded.rgb")) {
+            expected = in.readAllBytes();
+        }
+        ImageU8 decoded = ImageFiles.readRgb(jpeg);
+        assertEquals(53, decoded.width());
+        assertEquals(37, decoded.height());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, decoded.data());
+    }
+
+    @Test
     void alphaAndPaletteImagesGiveTheirRgbValues() throws IOException {
         java.awt.image.BufferedImage argb = new java.awt.image.BufferedImage(3, 2, java.awt.image.BufferedImage.TYPE_INT_ARGB);
         argb.setRGB(1, 1, 0x80_0A_14_1E);
