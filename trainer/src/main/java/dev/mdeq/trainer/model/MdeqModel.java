@@ -12,8 +12,10 @@ import dev.mdeq.config.DeqConfig;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.trainer.model.layers.DropoutMasks;
 import dev.mdeq.trainer.model.layers.ForwardContext;
-import dev.mdeq.trainer.model.Solves.Solved;
 import dev.mdeq.trainer.model.layers.TorchOps;
+import dev.mdeq.trainer.solver.SolveResult;
+import dev.mdeq.trainer.solver.SolverStats;
+import dev.mdeq.trainer.solver.StepObserver;
 import dev.mdeq.trainer.weights.RawTensor;
 import dev.mdeq.trainer.weights.StateDict;
 import java.util.ArrayList;
@@ -36,6 +38,14 @@ public final class MdeqModel implements AutoCloseable {
     private final long seed;
     private final Solves solves;
     private long maskDraws;
+
+    /**
+     * A model built from {@code config}, its parameters on {@code device} in {@code type} (float32 to
+     * train; float64 for checks) initialised as the reference does from {@code seed}.
+     */
+    public static MdeqModel create(ExperimentConfig config, Device device, DataType type, long seed) {
+        return new MdeqModel(config, device, type, seed, Solves.of(config));
+    }
 
     MdeqModel(ExperimentConfig config, Device device, DataType type, long seed, Solves solves) {
         this.config = config;
@@ -147,7 +157,7 @@ public final class MdeqModel implements AutoCloseable {
             }
             DeqConfig.GradMode grad = config.deq().grad();
             long solveStart = System.nanoTime();
-            Solved forward = solveForward(ctx, x0, layout);
+            SolveResult forward = solveForward(ctx, x0, layout);
             timings.forwardSolve = seconds(solveStart);
             List<NDArray> zStar = layout.unflatten(forward.state());
             if (grad == DeqConfig.GradMode.IMPLICIT) {
@@ -175,7 +185,7 @@ public final class MdeqModel implements AutoCloseable {
      * the injection and the stem.
      */
     private TrainStep implicitStep(ForwardContext ctx, NDArray x0, StateLayout layout, List<NDArray> zStar,
-            Solved forward, Function<NDArray, NDArray> loss, NDManager caller, Timings timings, long started) {
+            SolveResult forward, Function<NDArray, NDArray> loss, NDManager caller, Timings timings, long started) {
         NDArray zf = layout.flatten(net.f(ctx, zStar, x0));
         NDArray headInput = zf.stopGradient();
         headInput.setRequiresGradient(true);
@@ -197,10 +207,10 @@ public final class MdeqModel implements AutoCloseable {
         };
         BestIterate best = config.deq().backwardFallback() == DeqConfig.BackwardFallback.BEST
                 ? new BestIterate(ctx.manager()) : null;
-        Solved backward = solves.backward(adjoint, grad.zerosLike(), best);
+        SolveResult backward = solves.backward(adjoint, grad.zerosLike(), best);
         timings.backwardSolve = seconds(backStart);
         NDArray w = backward.state();
-        if (best != null && backward.lowestStep() == 0 && best.value != null) {
+        if (best != null && backward.stats().lowestStep() == 0 && best.value != null) {
             w = best.value;
         }
         // Free the adjoint graph before the parameter backward.
@@ -258,7 +268,7 @@ public final class MdeqModel implements AutoCloseable {
     }
 
     /** The forward solve z* = f(z*) from z = 0, without graph. */
-    private Solved solveForward(ForwardContext ctx, NDArray x0, StateLayout layout) {
+    private SolveResult solveForward(ForwardContext ctx, NDArray x0, StateLayout layout) {
         Function<NDArray, NDArray> f = z -> layout.flatten(net.f(ctx, layout.unflatten(z), x0));
         NDArray start = ctx.manager().zeros(new Shape(layout.batch(), layout.perSample()), type);
         try (TorchOps.GradMode off = TorchOps.gradMode(false)) {
@@ -282,11 +292,11 @@ public final class MdeqModel implements AutoCloseable {
             NDArray x0 = net.inject(ctx, images);
             StateLayout layout = net.layout(x0.getShape());
             List<NDArray> z;
-            Object stats = null;
+            SolverStats stats = null;
             if (mode == Mode.UNROLLED) {
                 z = unroll(ctx, layout.zeros(step, type), x0, config.model().numLayers());
             } else {
-                Solved solved = solveForward(ctx, x0, layout);
+                SolveResult solved = solveForward(ctx, x0, layout);
                 z = layout.unflatten(solved.state());
                 stats = solved.stats();
             }
@@ -349,7 +359,7 @@ public final class MdeqModel implements AutoCloseable {
      * @param solverStats the forward solve's statistics (null in unrolled mode)
      */
     public record Evaluation(Mode mode, NDArray logits, List<NDArray> zStar, List<NDArray> fOfZStar,
-            Object solverStats) implements AutoCloseable {
+            SolverStats solverStats) implements AutoCloseable {
 
         /** Closes the arrays. */
         @Override
@@ -375,7 +385,7 @@ public final class MdeqModel implements AutoCloseable {
     }
 
     /** Keeps the backward iterate with the lowest residual among steps 1.. (the BEST fallback). */
-    static final class BestIterate implements Solves.Observer {
+    static final class BestIterate implements StepObserver {
         private final NDManager owner;
         private double lowest = Double.POSITIVE_INFINITY;
         NDArray value;

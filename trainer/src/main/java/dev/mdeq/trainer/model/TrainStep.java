@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import dev.mdeq.config.DeqConfig;
+import dev.mdeq.trainer.solver.SolverStats;
 
 /**
  * What one training step did.
@@ -18,7 +19,7 @@ import dev.mdeq.config.DeqConfig;
  * @param seconds where the time went
  */
 public record TrainStep(MdeqModel.Mode mode, DeqConfig.GradMode grad, double loss, NDArray logits,
-        Object forwardStats, Object backwardStats, Seconds seconds) {
+        SolverStats forwardStats, SolverStats backwardStats, Seconds seconds) {
 
     /**
      * Wall-clock seconds of a step.
@@ -32,7 +33,7 @@ public record TrainStep(MdeqModel.Mode mode, DeqConfig.GradMode grad, double los
     }
 
     static TrainStep of(MdeqModel.Mode mode, DeqConfig.GradMode grad, NDArray loss, NDArray logits, NDManager caller,
-            Object forwardStats, Object backwardStats, Seconds seconds) {
+            SolverStats forwardStats, SolverStats backwardStats, Seconds seconds) {
         NDArray detached = logits.stopGradient();
         NDScope.unregister(detached);
         detached.attach(caller);

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.mdeq.trainer.model.layers.TorchOps;
+import dev.mdeq.trainer.solver.SolveResult;
+import dev.mdeq.trainer.solver.StepObserver;
 import java.util.function.Function;
 
 /**
@@ -28,7 +30,7 @@ final class DenseSolves implements Solves {
     }
 
     @Override
-    public Solved forward(Function<NDArray, NDArray> f, NDArray start) {
+    public SolveResult forward(Function<NDArray, NDArray> f, NDArray start) {
         forwardCalls++;
         NDManager owner = start.getManager();
         try (TorchOps.GradMode off = TorchOps.gradMode(false); NDScope scope = new NDScope()) {
@@ -103,12 +105,12 @@ final class DenseSolves implements Solves {
             warm = z.clone();
             NDArray out = owner.create(z, start.getShape());
             NDScope.unregister(out);
-            return new Solved(out, 1, "newton residual " + lastResidual);
+            return new SolveResult(out, TestStats.of("newton", 1, evaluations, lastResidual));
         }
     }
 
     @Override
-    public Solved backward(Function<NDArray, NDArray> f, NDArray start, Observer observer) {
+    public SolveResult backward(Function<NDArray, NDArray> f, NDArray start, StepObserver observer) {
         backwardCalls++;
         NDManager owner = start.getManager();
         try (NDScope scope = new NDScope()) {
@@ -135,7 +137,7 @@ final class DenseSolves implements Solves {
             lastResidual = norm(minus(eval(f, owner, w, batch, d), w));
             NDArray out = owner.create(w, start.getShape());
             NDScope.unregister(out);
-            return new Solved(out, 1, "dense adjoint residual " + lastResidual);
+            return new SolveResult(out, TestStats.of("dense", 1, evaluations, lastResidual));
         }
     }
 

@@ -38,11 +38,14 @@ import org.junit.jupiter.api.Test;
  */
 class EquilibriumGradientTest {
     private static NDManager manager;
-    private static NDArray images;
+    static NDArray images;
     private static NDArray weights;
 
     @BeforeAll
     static void open() {
+        if (manager != null) {
+            return;
+        }
         manager = NDManager.newBaseManager();
         Random random = new Random(1);
         images = manager.create(random.doubles(2 * 3 * 4 * 4).map(v -> 2 * v - 1).toArray(), new Shape(2, 3, 4, 4));
@@ -52,6 +55,7 @@ class EquilibriumGradientTest {
     @AfterAll
     static void close() {
         manager.close();
+        manager = null;
     }
 
     static ExperimentConfig config(String... overrides) throws Exception {
@@ -60,7 +64,10 @@ class EquilibriumGradientTest {
     }
 
     /** A smooth loss of the logits: sum(logits * R) for a fixed random R. */
-    private static final Function<NDArray, NDArray> LOSS = logits -> logits.mul(weights).sum();
+    static final Function<NDArray, NDArray> LOSS = logits -> logits.mul(weights).sum();
+
+    /** A loss for any batch and type (no fixed weights). */
+    static final Function<NDArray, NDArray> LOSS_ANY = logits -> logits.square().mean();
 
     /** Parameters of f (weight norm g and v, GroupNorm, fusion), of the stem and of the head. */
     private static final List<String> CHECKED = List.of(
@@ -74,7 +81,7 @@ class EquilibriumGradientTest {
             "classifier.weight",
             "incre_modules.1.0.conv2.weight");
 
-    private static double[] gradient(Parameter parameter) {
+    static double[] gradient(Parameter parameter) {
         try (NDArray grad = parameter.getArray().getGradient()) {
             return grad.toDoubleArray();
         }
@@ -168,7 +175,7 @@ class EquilibriumGradientTest {
     }
 
     /** Post-fusion GroupNorm gains 0.1 and biases of order 1: the fixed point becomes attractive. */
-    private static void makeAttractive(MdeqModel model) {
+    static void makeAttractive(MdeqModel model) {
         Random random = new Random(5);
         model.parameters().forEach((key, parameter) -> {
             boolean gain = key.matches("fullstage\\.post_fuse_layers\\.\\d+\\.gnorm\\.weight");
@@ -194,7 +201,7 @@ class EquilibriumGradientTest {
     }
 
     /** Gradients of every trainable parameter after one step; models built from the same seed share z*. */
-    private static Map<String, double[]> gradients(ExperimentConfig config, DenseSolves solves) {
+    static Map<String, double[]> gradients(ExperimentConfig config, DenseSolves solves) {
         try (MdeqModel model = new MdeqModel(config, Device.cpu(), DataType.FLOAT64, 3, solves)) {
             makeAttractive(model);
             model.trainStep(images, LOSS, 0).logits().close();
@@ -204,7 +211,7 @@ class EquilibriumGradientTest {
         }
     }
 
-    private static double relativeDistance(Map<String, double[]> a, Map<String, double[]> b) {
+    static double relativeDistance(Map<String, double[]> a, Map<String, double[]> b) {
         double diff = 0;
         double norm = 0;
         for (String key : b.keySet()) {

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import dev.mdeq.trainer.model.layers.TorchOps;
+import dev.mdeq.trainer.solver.SolveResult;
+import dev.mdeq.trainer.solver.StepObserver;
 import java.util.function.Function;
 
 /**
@@ -22,18 +24,18 @@ final class IterationSolves implements Solves {
     }
 
     @Override
-    public Solved forward(Function<NDArray, NDArray> f, NDArray start) {
+    public SolveResult forward(Function<NDArray, NDArray> f, NDArray start) {
         forwardCalls++;
         return iterate(f, start, null);
     }
 
     @Override
-    public Solved backward(Function<NDArray, NDArray> f, NDArray start, Observer observer) {
+    public SolveResult backward(Function<NDArray, NDArray> f, NDArray start, StepObserver observer) {
         backwardCalls++;
         return iterate(f, start, observer);
     }
 
-    private Solved iterate(Function<NDArray, NDArray> f, NDArray start, Observer observer) {
+    private SolveResult iterate(Function<NDArray, NDArray> f, NDArray start, StepObserver observer) {
         try (TorchOps.GradMode off = TorchOps.gradMode(false); NDScope outer = new NDScope();
                 NDManager own = start.getManager().newSubManager()) {
             NDArray x = start.duplicate();
@@ -54,7 +56,7 @@ final class IterationSolves implements Solves {
             }
             NDScope.unregister(x);
             x.attach(start.getManager());
-            return new Solved(x, steps, "iterations " + steps);
+            return new SolveResult(x, TestStats.of("iteration", steps, steps, Double.NaN));
         }
     }
 }

@@ -19,6 +19,8 @@ import dev.mdeq.config.ExperimentConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import dev.mdeq.trainer.solver.SolveResult;
+import dev.mdeq.trainer.solver.StepObserver;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,16 +85,16 @@ class MdeqModelTest {
         List<double[]> outputs = new ArrayList<>();
         Solves probe = new Solves() {
             @Override
-            public Solved forward(Function<NDArray, NDArray> f, NDArray start) {
+            public SolveResult forward(Function<NDArray, NDArray> f, NDArray start) {
                 NDArray ones = start.onesLike();
                 outputs.add(f.apply(ones).toDoubleArray());
                 outputs.add(f.apply(ones).toDoubleArray());
-                return new Solved(start.duplicate(), 0, "probe");
+                return new SolveResult(start.duplicate(), TestStats.of("probe", 0, 0, 0));
             }
 
             @Override
-            public Solved backward(Function<NDArray, NDArray> f, NDArray start, Observer observer) {
-                return new Solved(start.duplicate(), 0, "probe");
+            public SolveResult backward(Function<NDArray, NDArray> f, NDArray start, StepObserver observer) {
+                return new SolveResult(start.duplicate(), TestStats.of("probe", 0, 0, 0));
             }
         };
         try (NDManager manager = NDManager.newBaseManager();
