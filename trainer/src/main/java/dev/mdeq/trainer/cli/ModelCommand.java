@@ -1,17 +1,42 @@
 package dev.mdeq.trainer.cli;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.mdeq.config.ExperimentConfig;
+import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.trainer.model.Architecture;
+import dev.mdeq.trainer.model.MdeqModel;
 import dev.mdeq.trainer.model.MdeqNet;
 import dev.mdeq.trainer.model.ModelSummary;
+import dev.mdeq.trainer.solver.SolverStats;
+import dev.mdeq.trainer.weights.Npy;
+import dev.mdeq.trainer.weights.Npz;
+import dev.mdeq.trainer.weights.RawArrays;
+import dev.mdeq.trainer.weights.RawTensor;
+import dev.mdeq.trainer.weights.StateDict;
+import dev.mdeq.trainer.weights.WeightFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mdeq model}: inspect and run the MDEQ network of a config. */
 @Command(name = "model", mixinStandardHelpOptions = true,
         description = "The MDEQ network of an experiment config: summary, forward pass on given weights.",
-        subcommands = {ModelCommand.Summary.class})
+        subcommands = {ModelCommand.Summary.class, ModelCommand.Forward.class})
 public final class ModelCommand {
 
     @Command(name = "summary", mixinStandardHelpOptions = true,
@@ -28,6 +53,120 @@ public final class ModelCommand {
         public void run() {
             MdeqNet net = MdeqNet.build(Architecture.from(ConfigArguments.load(config, overrides)));
             System.out.print(ModelSummary.of(net).render(config));
+        }
+    }
+
+    @Command(name = "forward", mixinStandardHelpOptions = true,
+            description = {"Runs the model in evaluation mode on given weights and input and writes the logits, "
+                    + "each branch's z* and f(z*) and the solver statistics to an .npz, to compare with the "
+                    + "original implementation on the same weights.",
+                "Output keys: logits; z.<i>, fz.<i> per branch i; in deq mode solver.steps, solver.lowest_step, "
+                    + "solver.f_evaluations, solver.threshold, solver.eps, solver.residual, solver.rel_residual, "
+                    + "solver.abs_trace, solver.rel_trace, solver.sample_residuals and solver.stop_reason "
+                    + "(0 tolerance, 1 step limit, 2 protective break, 3 stalled)."})
+    static final class Forward implements Callable<Integer> {
+        @Option(names = "--config", required = true, paramLabel = "CONFIG",
+                description = "an experiment yaml file or a preset name")
+        String config;
+
+        @Option(names = "--weights", required = true, paramLabel = "FILE",
+                description = "weights in the reference's names: .npz, or a PyTorch checkpoint (.pth, .pth.tar, .pkl)")
+        Path weights;
+
+        @Option(names = "--input", required = true, paramLabel = "X.npy",
+                description = "input images, (B, 3, H, W) float32 or float64, normalised as the data pipeline does")
+        Path input;
+
+        @Option(names = "--out", required = true, paramLabel = "OUT.npz", description = "where to write the results")
+        Path out;
+
+        @Option(names = "--mode", defaultValue = "deq", paramLabel = "deq|unrolled",
+                description = "deq: the solver's fixed point (default); unrolled: NUM_LAYERS applications of f")
+        String mode;
+
+        @Option(names = "--float64", description = "compute in float64 (default float32)")
+        boolean float64;
+
+        @Parameters(paramLabel = "KEY VALUE", description = "config overrides such as MODEL.F_THRES 30")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() throws IOException {
+            MdeqModel.Mode runMode = switch (mode.toLowerCase(Locale.ROOT)) {
+                case "deq" -> MdeqModel.Mode.EQUILIBRIUM;
+                case "unrolled" -> MdeqModel.Mode.UNROLLED;
+                default -> throw new InvalidInputException("--mode must be deq or unrolled, got '" + mode + "'");
+            };
+            ExperimentConfig experiment = ConfigArguments.load(config, overrides);
+            RawTensor images = readInput(input);
+            DataType type = float64 ? DataType.FLOAT64 : DataType.FLOAT32;
+            try (MdeqModel model = MdeqModel.create(experiment, Engine.getInstance().defaultDevice(), type,
+                    experiment.run().seed());
+                    NDManager manager = NDManager.newBaseManager(model.device())) {
+                model.load(WeightFiles.read(weights), StateDict.Mode.STRICT, weights.toString());
+                NDArray x = RawArrays.toArray(manager, images, type);
+                Map<String, RawTensor> results = new LinkedHashMap<>();
+                try (MdeqModel.Evaluation evaluation = model.evaluate(x, runMode, true)) {
+                    results.put("logits", RawArrays.toRaw(evaluation.logits()));
+                    for (int i = 0; i < evaluation.zStar().size(); i++) {
+                        results.put("z." + i, RawArrays.toRaw(evaluation.zStar().get(i)));
+                        results.put("fz." + i, RawArrays.toRaw(evaluation.fOfZStar().get(i)));
+                    }
+                    if (evaluation.solverStats() != null) {
+                        putStats(results, evaluation.solverStats());
+                        System.out.println(describe(evaluation.solverStats()));
+                    }
+                }
+                Npz.write(out, results);
+                System.out.println("wrote " + out + ": " + String.join(", ", results.keySet()));
+            }
+            return 0;
+        }
+
+        private static RawTensor readInput(Path file) {
+            RawTensor tensor;
+            try (InputStream in = Files.newInputStream(file)) {
+                tensor = Npy.read(in, file.toString());
+            } catch (NoSuchFileException e) {
+                throw new InvalidInputException("input file " + file + " does not exist");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            long[] shape = tensor.shape();
+            if (shape.length != 4 || shape[1] != 3 || tensor.type() == RawTensor.Type.INT64) {
+                throw new InvalidInputException(file + ": input must be float images of shape (B, 3, H, W), got "
+                        + tensor.type().name().toLowerCase(Locale.ROOT) + " " + tensor.shapeText());
+            }
+            return tensor;
+        }
+
+        private static void putStats(Map<String, RawTensor> out, SolverStats stats) {
+            out.put("solver.steps", scalar(stats.steps()));
+            out.put("solver.lowest_step", scalar(stats.lowestStep()));
+            out.put("solver.f_evaluations", scalar(stats.fEvaluations()));
+            out.put("solver.threshold", scalar(stats.threshold()));
+            out.put("solver.eps", RawTensor.ofDoubles(new long[0], new double[] {stats.eps()}));
+            out.put("solver.residual", RawTensor.ofDoubles(new long[0], new double[] {stats.residual()}));
+            out.put("solver.rel_residual", RawTensor.ofDoubles(new long[0], new double[] {stats.relResidual()}));
+            out.put("solver.abs_trace", vector(stats.absTrace()));
+            out.put("solver.rel_trace", vector(stats.relTrace()));
+            out.put("solver.sample_residuals", vector(stats.sampleResiduals()));
+            out.put("solver.stop_reason", scalar(stats.stopReason().ordinal()));
+        }
+
+        private static String describe(SolverStats stats) {
+            return String.format(Locale.ROOT, "%s: %d steps, lowest-residual step %d, residual %.4g (relative %.4g), "
+                    + "stopped: %s", stats.solver(), stats.steps(), stats.lowestStep(), stats.residual(),
+                    stats.relResidual(), stats.stopReason().name().toLowerCase(Locale.ROOT));
+        }
+
+        private static RawTensor scalar(long value) {
+            return RawTensor.ofLongs(new long[0], new long[] {value});
+        }
+
+        private static RawTensor vector(List<Double> values) {
+            return RawTensor.ofDoubles(new long[] {values.size()}, values.stream().mapToDouble(Double::doubleValue)
+                    .toArray());
         }
     }
 }
