@@ -63,8 +63,10 @@ class ModelBenchmark {
                     DropoutMasks.none());
             NDArray x0 = model.net().inject(ctx, images);
             StateLayout layout = model.net().layout(x0.getShape());
-            List<NDArray> z = layout.zeros(step, DataType.FLOAT32);
-            z = model.net().f(ctx, z, x0);
+            List<NDArray> z = new ArrayList<>();
+            for (Shape shape : layout.branches()) {
+                z.add(step.randomNormal(shape));
+            }
             double[] ms = new double[REPEATS * 2];
             for (int r = 0; r < ms.length; r++) {
                 try (NDManager scope = step.newSubManager()) {
