@@ -192,7 +192,6 @@ class Mdeq:
 
 
 def fixture(name, model, batch, height, width, seed):
-    torch.set_default_dtype(torch.float64)
     gen = torch.Generator().manual_seed(seed)
     images = torch.randn(batch, 3, height, width, generator=gen)
     sd = {k: v.clone() for k, v in model.sd.items()}
@@ -224,6 +223,7 @@ def fixture(name, model, batch, height, width, seed):
 
 
 if __name__ == "__main__":
+    torch.set_default_dtype(torch.float64)
     fixture("cls", Mdeq(1, [4, 8, 12], 2, 2, 0, "cls", head_channels=[2, 3, 4], final_chansize=10, num_classes=5,
                         num_layers=3), 2, 16, 16, 11)
     fixture("seg", Mdeq(2, [4, 8], 2, 2, 2, "seg", num_classes=19, final_kernel=3, num_layers=2), 2, 32, 48, 12)
