@@ -14,6 +14,7 @@ import dev.mdeq.trainer.model.layers.ForwardContext;
 import dev.mdeq.trainer.model.layers.GroupNorm;
 import dev.mdeq.trainer.model.layers.LayerBlock;
 import dev.mdeq.trainer.model.layers.NamedBlock;
+import dev.mdeq.trainer.model.layers.TorchOps;
 import dev.mdeq.trainer.model.layers.VariationalDropout;
 import dev.mdeq.trainer.model.layers.WeightNormConv2d;
 
@@ -54,13 +55,15 @@ public final class BasicBlock extends NamedBlock {
 
     /** Applies the block to state {@code z} with {@code injection} (null: none). */
     public NDArray forward(ForwardContext ctx, NDArray z, NDArray injection) {
+        // Without autograd (solver iterations) the sums go into the fresh left operand in place.
+        boolean inPlace = !TorchOps.isGradEnabled();
         NDArray out = Activation.relu(gn1.forward(ctx, conv1.forward(ctx, z)));
         out = drop.forward(ctx, conv2.forward(ctx, out));
         if (injection != null) {
-            out = out.add(injection);
+            out = inPlace ? out.addi(injection) : out.add(injection);
         }
         out = gn2.forward(ctx, out);
-        return gn3.forward(ctx, Activation.relu(out.add(z)));
+        return gn3.forward(ctx, Activation.relu(inPlace ? out.addi(z) : out.add(z)));
     }
 
     /** FLOPs of one application to a state of shape {@code z}. */

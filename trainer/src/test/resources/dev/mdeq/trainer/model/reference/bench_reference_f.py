@@ -6,8 +6,9 @@ one f evaluation without graph, and one unrolled training step (NUM_LAYERS = 10 
 from zero, head, cross-entropy, backward). Not the reference's code: its Broyden and implicit
 backward are not reproduced here (PERFORMANCE.md has the reference's own step times).
 
-Run:  python bench_reference_f.py   (prints BENCH-PYTORCH lines)
+Run:  python bench_reference_f.py [THREADS]   (default 2; prints BENCH-PYTORCH lines)
 """
+import sys
 import time
 
 import torch
@@ -15,7 +16,7 @@ import torch.nn.functional as F
 
 from make_reference_fixture import Mdeq
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
 torch.manual_seed(0)
 B, REPEATS = 32, 5
 model = Mdeq(0, [24, 24], 5, 8, 0, "cls", head_channels=[8, 16], final_chansize=200, num_classes=10)
@@ -39,7 +40,7 @@ with torch.no_grad():
     z = [torch.randn(B, 24, 32, 32), torch.randn(B, 24, 16, 16)]
     model.f(sd, z, x0)
     med, low = timed(lambda: model.f(sd, z, x0)[0][0, 0, 0, 0].item(), 2 * REPEATS)
-print(f"BENCH-PYTORCH {torch.__version__} one f evaluation (no graph): median {med * 1e3:.1f} ms, min {low * 1e3:.1f} ms")
+print(f"BENCH-PYTORCH {torch.__version__} {torch.get_num_threads()} threads: one f evaluation (no graph): median {med * 1e3:.1f} ms, min {low * 1e3:.1f} ms")
 
 
 def unrolled_step():
@@ -53,4 +54,4 @@ def unrolled_step():
 
 unrolled_step()
 med, low = timed(unrolled_step, REPEATS)
-print(f"BENCH-PYTORCH {torch.__version__} training step unrolled: median {med:.2f} s, min {low:.2f} s")
+print(f"BENCH-PYTORCH {torch.__version__} {torch.get_num_threads()} threads: training step unrolled: median {med:.2f} s, min {low:.2f} s")
