@@ -9,7 +9,6 @@ import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.mdeq.trainer.model.layers.Conv2d;
-import dev.mdeq.trainer.model.layers.DropoutMasks;
 import dev.mdeq.trainer.model.layers.ForwardContext;
 import dev.mdeq.trainer.model.layers.GroupNorm;
 import dev.mdeq.trainer.model.layers.LayerBlock;
@@ -87,8 +86,7 @@ public final class BasicBlock extends NamedBlock {
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
-        ForwardContext ctx = ForwardContext.from(params).orElseGet(() -> ForwardContext.create(parameterStore,
-                inputs.head().getManager(), training, DropoutMasks.none()));
+        ForwardContext ctx = ForwardContext.forCall(params, parameterStore, inputs.head().getManager(), training);
         return new NDList(forward(ctx, inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null));
     }
 

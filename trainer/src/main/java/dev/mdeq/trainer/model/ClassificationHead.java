@@ -1,18 +1,14 @@
 package dev.mdeq.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.mdeq.trainer.model.layers.BatchNorm2d;
 import dev.mdeq.trainer.model.layers.Conv2d;
 import dev.mdeq.trainer.model.layers.ForwardContext;
 import dev.mdeq.trainer.model.layers.Linear;
 import dev.mdeq.trainer.model.layers.ModuleList;
-import dev.mdeq.trainer.model.layers.NamedBlock;
 import dev.mdeq.trainer.model.layers.Relu;
 import dev.mdeq.trainer.model.layers.Sequential;
 import java.util.ArrayList;
@@ -25,7 +21,7 @@ import java.util.List;
  * a 1x1 convolution with bias + BatchNorm + ReLU to FINAL_CHANSIZE ({@code final_layer}), global
  * average pooling and a linear {@code classifier}.
  */
-public final class ClassificationHead extends NamedBlock implements Head {
+public final class ClassificationHead extends HeadBlock {
     private final ModuleList<Sequential> increModules = child("incre_modules", ModuleList.perIndex());
     private final ModuleList<Sequential> downsampModules = child("downsamp_modules", ModuleList.perIndex());
     private final Sequential finalLayer;
@@ -106,16 +102,5 @@ public final class ClassificationHead extends NamedBlock implements Head {
         Shape last = sums.get(sums.size() - 1);
         finalLayer.initialize(manager, dataType, last);
         classifier.initialize(manager, dataType, new Shape(last.get(0), finalLayer.outputShape(last).get(1)));
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
-            PairList<String, Object> params) {
-        throw new UnsupportedOperationException("the head is called by MdeqNet with the equilibrium states");
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {outputShape(List.of(inputShapes))};
     }
 }

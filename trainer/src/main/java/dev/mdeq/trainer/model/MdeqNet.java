@@ -11,7 +11,6 @@ import ai.djl.util.PairList;
 import dev.mdeq.config.Task;
 import dev.mdeq.trainer.model.layers.BatchNorm2d;
 import dev.mdeq.trainer.model.layers.Conv2d;
-import dev.mdeq.trainer.model.layers.DropoutMasks;
 import dev.mdeq.trainer.model.layers.ForwardContext;
 import dev.mdeq.trainer.model.layers.NamedBlock;
 import dev.mdeq.trainer.model.layers.ParameterSeeds;
@@ -37,7 +36,7 @@ public final class MdeqNet extends NamedBlock {
     private final Sequential stem;
     private final Sequential stage0;
     private final MultiscaleLayer fullstage;
-    private final Head head;
+    private final HeadBlock head;
 
     private MdeqNet(Architecture arch) {
         this.arch = arch;
@@ -170,7 +169,7 @@ public final class MdeqNet extends NamedBlock {
         }
         Shape[] z = layout(injectionShape(images)).branches().toArray(new Shape[0]);
         fullstage.initialize(manager, dataType, z);
-        ((NamedBlock) head).initialize(manager, dataType, z);
+        head.initialize(manager, dataType, z);
     }
 
     /**
@@ -181,8 +180,7 @@ public final class MdeqNet extends NamedBlock {
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
         NDArray images = inputs.singletonOrThrow();
-        ForwardContext ctx = ForwardContext.from(params).orElseGet(() -> ForwardContext.create(parameterStore,
-                images.getManager(), training, DropoutMasks.none()));
+        ForwardContext ctx = ForwardContext.forCall(params, parameterStore, images.getManager(), training);
         NDArray x0 = inject(ctx, images);
         List<NDArray> z = layout(x0.getShape()).zeros(images.getManager(), images.getDataType());
         for (int layer = 0; layer < arch.numLayers(); layer++) {

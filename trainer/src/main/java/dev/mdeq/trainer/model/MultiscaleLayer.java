@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.mdeq.trainer.model.layers.Conv2d;
-import dev.mdeq.trainer.model.layers.DropoutMasks;
 import dev.mdeq.trainer.model.layers.ForwardContext;
 import dev.mdeq.trainer.model.layers.GroupNorm;
 import dev.mdeq.trainer.model.layers.LayerBlock;
@@ -175,8 +174,7 @@ public final class MultiscaleLayer extends NamedBlock {
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
-        ForwardContext ctx = ForwardContext.from(params).orElseGet(() -> ForwardContext.create(parameterStore,
-                inputs.head().getManager(), training, DropoutMasks.none()));
+        ForwardContext ctx = ForwardContext.forCall(params, parameterStore, inputs.head().getManager(), training);
         int n = channels.size();
         return new NDList(forward(ctx, inputs.subList(0, n), inputs.get(n)));
     }

@@ -6,13 +6,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.mdeq.trainer.model.layers.BatchNorm2d;
 import dev.mdeq.trainer.model.layers.Conv2d;
 import dev.mdeq.trainer.model.layers.ForwardContext;
 import dev.mdeq.trainer.model.layers.Interpolation;
-import dev.mdeq.trainer.model.layers.NamedBlock;
 import dev.mdeq.trainer.model.layers.Relu;
 import dev.mdeq.trainer.model.layers.Sequential;
 import java.util.List;
@@ -24,7 +21,7 @@ import java.util.List;
  * classes. The output is at branch 0's resolution (1/4 of the input); the loss and the evaluation
  * upsample it to the label size.
  */
-public final class SegmentationHead extends NamedBlock implements Head {
+public final class SegmentationHead extends HeadBlock {
     private final Sequential lastLayer;
 
     public SegmentationHead(Architecture arch) {
@@ -67,16 +64,5 @@ public final class SegmentationHead extends NamedBlock implements Head {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         lastLayer.initialize(manager, dataType, concatShape(List.of(inputShapes)));
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
-            PairList<String, Object> params) {
-        throw new UnsupportedOperationException("the head is called by MdeqNet with the equilibrium states");
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {outputShape(List.of(inputShapes))};
     }
 }

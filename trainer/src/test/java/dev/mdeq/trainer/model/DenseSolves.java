@@ -120,20 +120,8 @@ final class DenseSolves implements Solves {
             double[] grad = eval(f, owner, zero, batch, d);
             // f(w) = w A + grad: row k of A is f(e_k) - grad.
             double[][][] rows = jacobian(f, owner, zero, grad, batch, d, 1.0);
-            double[] w = new double[(int) batch * d];
-            for (int b = 0; b < batch; b++) {
-                // w (I - A) = grad  <=>  (I - A)^T w^T = grad^T; rows[b][i][k] = d f_i / d w_k = A[k][i].
-                double[][] m = new double[d][d];
-                double[] rhs = new double[d];
-                for (int i = 0; i < d; i++) {
-                    for (int k = 0; k < d; k++) {
-                        m[i][k] = (i == k ? 1 : 0) - rows[b][i][k];
-                    }
-                    rhs[i] = grad[b * d + i];
-                }
-                double[] wb = solve(m, rhs);
-                System.arraycopy(wb, 0, w, b * d, d);
-            }
+            // w (I - A) = grad  <=>  (I - A^T) w^T = grad^T, and rows[b][i][k] = d f_i / d w_k = A[k][i].
+            double[] w = newtonStep(rows, grad, batch, d);
             lastResidual = norm(minus(eval(f, owner, w, batch, d), w));
             NDArray out = owner.create(w, start.getShape());
             NDScope.unregister(out);

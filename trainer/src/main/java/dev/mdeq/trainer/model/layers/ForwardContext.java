@@ -76,6 +76,15 @@ public final class ForwardContext {
         return value instanceof ForwardContext ctx ? Optional.of(ctx) : Optional.empty();
     }
 
+    /**
+     * The context for a DJL {@code forwardInternal} call: the one carried in {@code params}, or else
+     * a fresh one (no dropout masks) whose derived arrays belong to {@code owner}.
+     */
+    public static ForwardContext forCall(PairList<String, Object> params, ParameterStore parameterStore,
+            NDManager owner, boolean training) {
+        return from(params).orElseGet(() -> create(parameterStore, owner, training, DropoutMasks.none()));
+    }
+
     /** DJL forward params carrying this context. */
     public PairList<String, Object> asParams() {
         PairList<String, Object> params = new PairList<>();

@@ -15,8 +15,7 @@ public abstract class LayerBlock extends NamedBlock implements Layer {
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
-        ForwardContext ctx = ForwardContext.from(params).orElseGet(() -> ForwardContext.create(parameterStore,
-                inputs.head().getManager(), training, DropoutMasks.none()));
+        ForwardContext ctx = ForwardContext.forCall(params, parameterStore, inputs.head().getManager(), training);
         return new NDList(forward(ctx, inputs.singletonOrThrow()));
     }
 
