@@ -134,7 +134,7 @@ public final class MdeqModel implements AutoCloseable {
      * Gradients accumulate into the parameters (zero them between steps, or let a DJL optimizer do
      * it); BatchNorm running statistics are updated.
      *
-     * @param images {@code (B, 3, H, W)} input; untouched, stays with its manager
+     * @param images {@code (B, 3, H, W)} input on any device; untouched, stays with its manager
      * @param loss maps the logits (with graph) to a scalar loss
      * @param globalStep the optimizer step this batch is for, from 0 ({@code lr_scheduler._step_count - 1})
      * @return the loss, the logits (without graph, owned by the images' manager) and solver statistics
@@ -143,9 +143,9 @@ public final class MdeqModel implements AutoCloseable {
         NDManager caller = images.getManager();
         long started = System.nanoTime();
         try (NDManager step = manager.newSubManager(); TorchOps.GradMode on = TorchOps.gradMode(true)) {
-            images.tempAttach(step);
+            NDArray input = onDevice(images, step);
             ForwardContext ctx = ForwardContext.create(store, step, true, DropoutMasks.sampled(maskSeed(maskDraws++)));
-            NDArray x0 = net.inject(ctx, images);
+            NDArray x0 = net.inject(ctx, input);
             StateLayout layout = net.layout(x0.getShape());
             Timings timings = new Timings();
             if (pretraining(globalStep)) {
@@ -227,9 +227,9 @@ public final class MdeqModel implements AutoCloseable {
      */
     double equilibriumLoss(NDArray images, Function<NDArray, NDArray> loss, DropoutMasks masks) {
         try (NDManager step = manager.newSubManager(); TorchOps.GradMode off = TorchOps.gradMode(false)) {
-            images.tempAttach(step);
+            NDArray input = onDevice(images, step);
             ForwardContext ctx = ForwardContext.create(store, step, true, masks);
-            NDArray x0 = net.inject(ctx, images);
+            NDArray x0 = net.inject(ctx, input);
             StateLayout layout = net.layout(x0.getShape());
             List<NDArray> zStar = layout.unflatten(solveForward(ctx, x0, layout).state());
             return TrainStep.scalar(loss.apply(net.head(ctx, net.f(ctx, zStar, x0))));
@@ -287,9 +287,9 @@ public final class MdeqModel implements AutoCloseable {
     public Evaluation evaluate(NDArray images, Mode mode, boolean details) {
         NDManager caller = images.getManager();
         try (NDManager step = manager.newSubManager(); TorchOps.GradMode off = TorchOps.gradMode(false)) {
-            images.tempAttach(step);
+            NDArray input = onDevice(images, step);
             ForwardContext ctx = ForwardContext.create(store, step, false, DropoutMasks.none());
-            NDArray x0 = net.inject(ctx, images);
+            NDArray x0 = net.inject(ctx, input);
             StateLayout layout = net.layout(x0.getShape());
             List<NDArray> z;
             SolverStats stats = null;
@@ -315,6 +315,20 @@ public final class MdeqModel implements AutoCloseable {
             }
             return new Evaluation(mode, logits, states, fOfStates, stats);
         }
+    }
+
+    /**
+     * The images as this step's input on the model's device: the caller's array itself, lent to
+     * the step's manager until it closes (so the intermediates land there), or a copy.
+     */
+    private NDArray onDevice(NDArray images, NDManager step) {
+        if (images.getDevice().equals(device())) {
+            images.tempAttach(step);
+            return images;
+        }
+        NDArray moved = images.toDevice(device(), true);
+        moved.attach(step);
+        return moved;
     }
 
     private static NDArray keep(NDArray array, NDManager owner) {

@@ -47,7 +47,9 @@
  * GradientCollector}. Gradients accumulate (PyTorch semantics): zero them before each step (DJL's
  * optimizers zero a parameter's gradient after updating it). The images stay with the caller; every
  * array the step creates is freed when it returns, except the returned logits (owned by the images'
- * manager). {@code getGradient()} creates a new array each call: close it.
+ * manager). {@code getGradient()} creates a new array each call: close it. Segmentation logits are
+ * at 1/4 of the input resolution; the loss upsamples them to the labels' size with
+ * {@link dev.mdeq.trainer.model.layers.Interpolation#bilinearAlignCorners} as the reference does.
  *
  * <h2>Gradients through the equilibrium ({@code DEQ.GRAD})</h2>
  * <ul>
