@@ -1,5 +1,6 @@
 package dev.mdeq.deploy.manifest;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,7 +15,10 @@ import java.util.stream.Stream;
 
 /** Reads multi-document yaml into Kubernetes objects, failing with the file and document on bad yaml. */
 public final class Manifests {
-    public static final YAMLMapper YAML = new YAMLMapper();
+    /** Duplicate keys are errors, as for the API server's yaml decoder (sigs.k8s.io/yaml, strict). */
+    public static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private Manifests() {
     }
