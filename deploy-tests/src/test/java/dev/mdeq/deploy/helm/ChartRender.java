@@ -25,6 +25,34 @@ public final class ChartRender {
         return Manifests.parse(renderText(valuesYaml), "helm template");
     }
 
+    /** NOTES.txt as `helm install` prints it (a client-only dry run: nothing is sent to a cluster). */
+    public static String notes(String valuesYaml) {
+        try {
+            Path values = Files.createTempFile("mdeq-values", ".yaml");
+            try {
+                Files.writeString(values, valuesYaml);
+                String output = new Helm(RepoPaths.chart()).install()
+                        .withName(RELEASE)
+                        .withNamespace(NAMESPACE)
+                        .withKubeVersion(KUBE_VERSION)
+                        .withValuesFile(values)
+                        .clientOnly()
+                        .dryRun()
+                        .call()
+                        .getOutput();
+                int start = output.indexOf("NOTES:");
+                if (start < 0) {
+                    throw new IllegalStateException("helm install --dry-run printed no NOTES:\n" + output);
+                }
+                return output.substring(start + "NOTES:".length());
+            } finally {
+                Files.deleteIfExists(values);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The rendered text; Helm's error (e.g. a schema violation) becomes the exception's message. */
     public static String renderText(String valuesYaml) {
         return renderText(valuesYaml, KUBE_VERSION);

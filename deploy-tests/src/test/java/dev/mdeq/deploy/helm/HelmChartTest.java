@@ -3,7 +3,6 @@ package dev.mdeq.deploy.helm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,11 +13,17 @@ import dev.mdeq.deploy.RepoPaths;
 import dev.mdeq.deploy.manifest.Manifest;
 import dev.mdeq.deploy.manifest.ManifestChecks;
 import dev.mdeq.deploy.manifest.Manifests;
+import dev.mdeq.deploy.schema.CrdSchema;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -177,6 +182,35 @@ class HelmChartTest {
     }
 
     @Test
+    void theNotesShowAFirstJobTheCrdAcceptsAndNamesWhatTheChartCreates() {
+        CrdSchema crd = CrdSchema.of(Manifests.single(Manifests.load(RepoPaths.committedCrd()), "CustomResourceDefinition"));
+        for (String values : List.of("", NON_DEFAULT, "store: {uri: s3://team-bucket/mdeq, endpoint: https://s3.example.com}")) {
+            String notes = ChartRender.notes(values);
+            ManifestChecks checks = new ManifestChecks(ChartRender.render(values), ChartRender.NAMESPACE);
+
+            Matcher heredoc = Pattern.compile("(?s)<<'YAML'\\n(.*?)\\n\\s*YAML\\n").matcher(notes);
+            assertTrue(heredoc.find(), notes);
+            Manifest job = Manifests.single(Manifests.parse(heredoc.group(1).replaceAll("(?m)^  ", ""), "NOTES"), "MdeqTrainingJob");
+            assertEquals(List.of(), crd.validateCreate(job.object()), notes);
+
+            Matcher namespace = Pattern.compile("kubectl apply -n (\\S+) ").matcher(notes);
+            assertTrue(namespace.find());
+            assertNotNull(checks.find("ServiceAccount", namespace.group(1), job.object().at("/spec/trainer/serviceAccountName").asText()),
+                    "the demo's ServiceAccount exists in " + namespace.group(1));
+            Matcher deployment = Pattern.compile("rollout status deployment/(\\S+)").matcher(notes);
+            assertTrue(deployment.find());
+            assertNotNull(checks.find("Deployment", ChartRender.NAMESPACE, deployment.group(1)));
+            String store = config(checks).get("MDEQ_STORE_URI");
+            if (store != null) {
+                assertTrue(job.object().at("/spec/dataset/uri").asText().startsWith(store + "/"), notes);
+                assertTrue(job.object().at("/spec/store").isMissingNode(), "the default store is used");
+            } else {
+                assertTrue(job.object().at("/spec/store/uri").isTextual(), "without a default the demo names its store");
+            }
+        }
+    }
+
+    @Test
     void clustersOlderThanTheCrdsRulesNeedAreRefused() {
         // CEL validation rules (x-kubernetes-validations) and pod failure policies need Kubernetes 1.29.
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ChartRender.renderText("", "1.28.5"));
@@ -184,11 +218,11 @@ class HelmChartTest {
     }
 
     @Test
-    void helmDoesNotTemplateTheCrdButShipsTheSameFileAsK8s() throws Exception {
+    void helmDoesNotTemplateTheCrdButShipsTheSameFileAsK8s() throws IOException {
         String text = ChartRender.renderText("");
         assertFalse(text.contains("CustomResourceDefinition"), "crds/ is installed by Helm, not templated");
-        assertEquals(java.nio.file.Files.readString(RepoPaths.committedCrd()),
-                java.nio.file.Files.readString(RepoPaths.chart().resolve("crds/" + RepoPaths.CRD_FILE)));
+        assertEquals(Files.readString(RepoPaths.committedCrd()),
+                Files.readString(RepoPaths.chart().resolve("crds/" + RepoPaths.CRD_FILE)));
     }
 
     private static void assertRejected(String values, String named) {
@@ -200,10 +234,8 @@ class HelmChartTest {
         assertEquals(List.of(), checks.securityProblems());
         assertEquals(List.of(), checks.probeProblems());
         assertEquals(List.of(), checks.referenceProblems(userGiven));
-        for (Manifest manifest : checks.all("Deployment")) {
-            assertNull(manifest.object().at("/spec/replicas").isInt() && manifest.object().at("/spec/replicas").asInt() > 1
-                    ? manifest.id() : null, "one replica");
-        }
+        Manifest operator = checks.find("Deployment", ChartRender.NAMESPACE, ChartRender.RELEASE);
+        assertEquals(1, operator.object().at("/spec/replicas").asInt(), "one operator: it runs without leader election");
     }
 
     private static Map<String, Long> kinds(List<Manifest> render) {
@@ -230,8 +262,8 @@ class HelmChartTest {
     static JsonNode chartYaml() {
         try {
             return Manifests.YAML.readTree(RepoPaths.chart().resolve("Chart.yaml").toFile());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
