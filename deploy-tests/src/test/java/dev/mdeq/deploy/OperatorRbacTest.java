@@ -33,6 +33,7 @@ class OperatorRbacTest {
 
     @BeforeAll
     static void readGenerated() {
+        RepoPaths.assumeOperatorModule();
         List<Manifest> generated = Manifests.load(RepoPaths.buildOutput("operator/target/kubernetes/kubernetes.yml"));
         List<Manifest> roles = generated.stream()
                 .filter(m -> Set.of("ClusterRole", "Role").contains(m.kind()))
