@@ -1,0 +1,113 @@
+package dev.mdeq.operator.dependent;
+
+import dev.mdeq.operator.api.MdeqTrainingJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.GarbageCollected;
+import io.javaoperatorsdk.operator.processing.dependent.Creator;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResourceConfigBuilder;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.Optional;
+
+/**
+ * A Job of the run, created once and never updated (a running training is not changed under its
+ * feet): {@link Creator} without Updater, deleted with the resource through its owner reference
+ * ({@link GarbageCollected}). Its name is deterministic ({@code <name>-train|eval|merge}), and each
+ * role has its own informer (selected by the role label), so an operator restart finds the existing
+ * Job instead of making a second one; a create that races an existing Job adopts it.
+ */
+public abstract class ChildJob extends KubernetesDependentResource<Job, MdeqTrainingJob>
+        implements Creator<Job, MdeqTrainingJob>, GarbageCollected<MdeqTrainingJob> {
+
+    private final Role role;
+    protected final JobFactory factory;
+
+    protected ChildJob(Role role, JobFactory factory) {
+        super(Job.class, role.label());
+        this.role = role;
+        this.factory = factory;
+        configureWith(new KubernetesDependentResourceConfigBuilder<Job>()
+                .withKubernetesDependentInformerConfig(InformerConfiguration.builder(Job.class)
+                        .withLabelSelector(Labels.roleSelector(role))
+                        .build())
+                .build());
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    /** The Job as the informer sees it, if it exists. */
+    public Optional<Job> current(MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
+        return getSecondaryResource(primary, context);
+    }
+
+    @Override
+    protected Job desired(MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
+        JobInputs inputs = context.managedWorkflowAndDependentResourceContext()
+                .getMandatory(JobInputs.CONTEXT_KEY, JobInputs.class);
+        return build(primary, inputs);
+    }
+
+    /** The Job to create. */
+    protected abstract Job build(MdeqTrainingJob primary, JobInputs inputs);
+
+    @Override
+    protected ResourceID targetSecondaryResourceID(MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
+        return new ResourceID(role.jobName(primary.getMetadata().getName()), primary.getMetadata().getNamespace());
+    }
+
+    @Override
+    public Job create(Job desired, MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
+        try {
+            return super.create(desired, primary, context);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                Job existing = context.getClient().resource(desired).get();
+                if (existing != null) {
+                    return existing;
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** The trainer Job. */
+    public static final class Trainer extends ChildJob {
+        public Trainer(JobFactory factory) {
+            super(Role.TRAINER, factory);
+        }
+
+        @Override
+        protected Job build(MdeqTrainingJob primary, JobInputs inputs) {
+            return factory.trainer(primary, inputs);
+        }
+    }
+
+    /** The evaluator Job (Indexed when sharded). */
+    public static final class Evaluator extends ChildJob {
+        public Evaluator(JobFactory factory) {
+            super(Role.EVALUATOR, factory);
+        }
+
+        @Override
+        protected Job build(MdeqTrainingJob primary, JobInputs inputs) {
+            return factory.evaluator(primary, inputs);
+        }
+    }
+
+    /** The merge Job of a sharded evaluation. */
+    public static final class Merge extends ChildJob {
+        public Merge(JobFactory factory) {
+            super(Role.MERGE, factory);
+        }
+
+        @Override
+        protected Job build(MdeqTrainingJob primary, JobInputs inputs) {
+            return factory.merge(primary, inputs);
+        }
+    }
+}
