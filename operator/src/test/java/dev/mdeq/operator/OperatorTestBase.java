@@ -86,11 +86,19 @@ public abstract class OperatorTestBase {
 
     /** Replaces the spec (as kubectl apply would). */
     protected MdeqTrainingJob editSpec(String namespace, String name, UnaryOperator<MdeqTrainingJobSpec> change) {
-        return client.resources(MdeqTrainingJob.class).inNamespace(namespace).withName(name).edit(r -> {
-            r.setSpec(change.apply(r.getSpec()));
-            r.getMetadata().setGeneration(r.getMetadata().getGeneration() == null ? 2 : r.getMetadata().getGeneration() + 1);
-            return r;
-        });
+        for (int attempt = 0; ; attempt++) {
+            MdeqTrainingJob latest = get(namespace, name);
+            latest.setSpec(change.apply(latest.getSpec()));
+            Long generation = latest.getMetadata().getGeneration();
+            latest.getMetadata().setGeneration(generation == null ? 2 : generation + 1);
+            try {
+                return client.resource(latest).update();
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt > 20) {
+                    throw e;
+                }
+            }
+        }
     }
 
     protected MdeqTrainingJobStatus awaitStatus(String namespace, String name, Predicate<MdeqTrainingJobStatus> until) {

@@ -18,6 +18,7 @@ import dev.mdeq.runstore.storage.StorageException;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -155,9 +156,8 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
             resource.getMetadata().setFinalizers(updated.getMetadata().getFinalizers());
             resource.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
         } else if (!wanted && resource.hasFinalizer(DATA_FINALIZER)) {
-            MdeqTrainingJob updated = context.resourceOperations().removeFinalizer(DATA_FINALIZER);
-            resource.getMetadata().setFinalizers(updated.getMetadata().getFinalizers());
-            resource.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
+            removeFinalizer(resource, context);
+            resource.removeFinalizer(DATA_FINALIZER);
         }
     }
 
@@ -190,7 +190,33 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
             events.warning(resource, "RunDataNotDeleted", "the run folder cannot be deleted: " + e.getMessage()
                     + "; delete its data by hand");
         }
-        context.resourceOperations().removeFinalizer(DATA_FINALIZER);
+        removeFinalizer(resource, context);
         return UpdateControl.noUpdate();
+    }
+
+    /**
+     * Drops the data finalizer with optimistic locking, re-reading on a conflict. (The framework's own
+     * helper fails when the resource disappears as a result of the removal.)
+     */
+    private static void removeFinalizer(MdeqTrainingJob resource, Context<MdeqTrainingJob> context) {
+        var client = context.getClient();
+        for (int attempt = 0; attempt < 10; attempt++) {
+            MdeqTrainingJob latest = client.resources(MdeqTrainingJob.class).inNamespace(resource.getMetadata().getNamespace())
+                    .withName(resource.getMetadata().getName()).get();
+            if (latest == null || !latest.hasFinalizer(DATA_FINALIZER)) {
+                return;
+            }
+            latest.removeFinalizer(DATA_FINALIZER);
+            try {
+                client.resource(latest).update();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 && e.getCode() != 404) {
+                    throw e;
+                }
+            }
+        }
+        throw new IllegalStateException("could not remove the finalizer " + DATA_FINALIZER + " from "
+                + resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName() + " after 10 conflicts");
     }
 }

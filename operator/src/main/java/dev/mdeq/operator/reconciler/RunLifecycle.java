@@ -193,8 +193,8 @@ public class RunLifecycle {
         progress.ifPresent(p -> draft.progress = progressStatus(p));
 
         TrainerStatus before = draft.trainer;
-        int replaced = state.state() == JobState.State.FAILED ? Math.max(0, pods.endedPods() - 1) : pods.endedPods();
-        int restarts = Math.max(before == null || before.restarts() == null ? 0 : before.restarts(), replaced);
+        // Monotonic: the pods stopped by a suspension disappear, their restarts do not.
+        int restarts = Math.max(before == null || before.restarts() == null ? 0 : before.restarts(), pods.replacements());
         if (before != null && before.restarts() != null) {
             metrics.podRestarts(Role.TRAINER.label(), restarts - before.restarts());
         } else {

@@ -32,9 +32,12 @@ public final class PodDiagnosis {
         return pods.stream().anyMatch(p -> "Running".equals(phase(p)) && p.getMetadata().getDeletionTimestamp() == null);
     }
 
-    /** Pods that ended without success: each was followed by a new pod (a restart) unless the Job failed. */
-    public int endedPods() {
-        return (int) pods.stream().filter(p -> "Failed".equals(phase(p))).count();
+    /**
+     * Pods that replaced an earlier pod of the Job: every pod after the first is a restart (the Job
+     * controller makes a new pod only when one ended without success).
+     */
+    public int replacements() {
+        return Math.max(0, pods.size() - 1);
     }
 
     /**
