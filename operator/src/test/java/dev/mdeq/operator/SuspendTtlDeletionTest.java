@@ -89,6 +89,18 @@ class SuspendTtlDeletionTest extends OperatorTestBase {
         client.resource(resource).delete();
         await().atMost(Duration.ofSeconds(10)).until(() -> get(ns, "keep") == null);
         assertTrue(runFolder(ns, "keep").stat(RunLayout.CONFIG).isPresent(), "Retain keeps the run's data");
+
+        // A new resource of the same name and spec resumes the run folder (same config: no conflict),
+        // once the old Job is gone (the test plays the garbage collector).
+        create(ns, "keep", validSpec());
+        MdeqTrainingJobStatus waiting = awaitStatus(ns, "keep", s -> s.condition("Ready") != null);
+        assertEquals("WaitingForOldJob", waiting.condition("Ready").reason());
+        client.batch().v1().jobs().inNamespace(ns).withName("keep-train").delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> job(ns, "keep-train")
+                .map(j -> j.getMetadata().getOwnerReferences().get(0).getUid().equals(get(ns, "keep").getMetadata().getUid()))
+                .orElse(false));
+        MdeqTrainingJobStatus resumed = awaitStatus(ns, "keep", s -> s.runUri() != null);
+        assertEquals("file:" + storeDir + "/runs/" + ns + "/keep", resumed.runUri());
     }
 
     @Test

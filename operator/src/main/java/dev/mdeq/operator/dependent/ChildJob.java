@@ -40,9 +40,22 @@ public abstract class ChildJob extends KubernetesDependentResource<Job, MdeqTrai
         return role;
     }
 
-    /** The Job as the informer sees it, if it exists. */
+    /** The Job as the informer sees it, if it exists and belongs to this resource. */
     public Optional<Job> current(MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
-        return getSecondaryResource(primary, context);
+        return getSecondaryResource(primary, context).filter(job -> ownedBy(job, primary));
+    }
+
+    /**
+     * A Job of this name that belongs to an earlier resource of the same name (deleted, its Jobs not
+     * yet garbage-collected): it must go before this resource's Job can be created.
+     */
+    public Optional<Job> predecessor(MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
+        return getSecondaryResource(primary, context).filter(job -> !ownedBy(job, primary));
+    }
+
+    private static boolean ownedBy(Job job, MdeqTrainingJob primary) {
+        return job.getMetadata().getOwnerReferences().stream()
+                .anyMatch(owner -> owner.getUid().equals(primary.getMetadata().getUid()));
     }
 
     @Override

@@ -28,6 +28,11 @@ public class OperatorWiring {
                 CRDUtils.applyCRD(configuration.getKubernetesClient(), crds, name);
             }
         }
+        return build(configuration, reconciler);
+    }
+
+    /** A new operator with this reconciler registered (not started); also how tests simulate a restart. */
+    public static Operator build(QuarkusConfigurationService configuration, MdeqTrainingJobReconciler reconciler) {
         Operator operator = new Operator(configuration);
         QuarkusControllerConfiguration<MdeqTrainingJob> extension = configuration.getConfigurationFor(reconciler);
         AllEventsConfiguration controller = new AllEventsConfiguration(extension);

@@ -80,7 +80,18 @@ public class RunLifecycle {
         RunFolder folder = stores.runFolder(store, namespace(resource), name(resource));
         Job trainer = jobs.of(Role.TRAINER).current(resource, context).orElse(null);
         if (trainer == null) {
+            Optional<Job> earlier = jobs.of(Role.TRAINER).predecessor(resource, context);
+            if (earlier.isPresent()) {
+                draft.notReady("WaitingForOldJob", "Job " + earlier.get().getMetadata().getName() + " of an earlier "
+                        + "resource of the same name is still there (being garbage-collected); waiting for it to go");
+                return Optional.of(config.pollInterval());
+            }
             trainer = start(resource, context, draft, store, folder);
+        } else if (draft.runUri == null) {
+            // The Job is there but the status never said so (an operator stopped between creating the
+            // Job and writing the status, or the status was lost): adopt the run as it is.
+            draft.runUri = folder.uri().toString();
+            draft.configSha256 = folder.readConfig().map(yaml -> shaOf(yaml, folder)).orElse(null);
         } else if (draft.previous() != null && draft.previous().observedGeneration() != null
                 && !draft.previous().observedGeneration().equals(resource.getMetadata().getGeneration())) {
             draft.specRefusal = changedExperiment(resource, draft).orElse(null);
