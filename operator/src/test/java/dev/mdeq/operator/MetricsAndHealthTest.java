@@ -44,7 +44,8 @@ class MetricsAndHealthTest extends OperatorTestBase {
 
         String text = get(metrics).body();
         assertTrue(text.contains("mdeq_jobs{phase=\"Training\"}"), "jobs by phase");
-        assertTrue(value(text, "mdeq_jobs{phase=\"Training\"}") >= 1.0);
+        String mdeqLines = text.lines().filter(l -> l.startsWith("mdeq_")).collect(java.util.stream.Collectors.joining("\n"));
+        assertTrue(value(text, "mdeq_jobs{phase=\"Training\"}") >= 1.0, mdeqLines);
         assertTrue(value(text, "mdeq_reconciliations_total{result=\"ok\"}") >= 1.0, "reconciliations");
         assertTrue(text.contains("mdeq_reconcile_duration_seconds_count"), "reconcile duration");
         assertTrue(value(text, "mdeq_pod_restarts_total{role=\"trainer\"}") >= 1.0, "pod restarts");

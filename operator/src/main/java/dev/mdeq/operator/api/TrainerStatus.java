@@ -6,8 +6,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * The trainer Job and its pods.
  *
  * @param jobName the trainer Job's name ({@code <name>-train})
- * @param restarts trainer pods that ended without finishing (failures, preemptions, evictions, stops
- *     on SIGTERM): each next pod resumed from the latest checkpoint
+ * @param restarts trainer pods that replaced an earlier one (after a failure, preemption, eviction or a
+ *     stop on SIGTERM), each resuming from the latest checkpoint; never decreases
  * @param startTime when the trainer Job started (RFC 3339)
  * @param completionTime when the trainer Job succeeded or failed (RFC 3339)
  * @param lastCheckpoint the newest complete checkpoint, from progress.json

@@ -28,6 +28,9 @@ public class OperatorMetrics {
 
     public OperatorMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // A gauge is bound to the map it was first registered with; drop one left by an earlier
+        // instance (an application restarted in the same JVM, as in tests) so this map is read.
+        registry.find("mdeq.jobs").gauges().forEach(registry::remove);
         for (Phase phase : Phase.values()) {
             Gauge.builder("mdeq.jobs", phases, map -> map.values().stream().filter(p -> p == phase).count())
                     .description("MdeqTrainingJobs by phase")
