@@ -39,7 +39,6 @@ class CrdContractTest extends OperatorTestBase {
 
     @BeforeEach
     void setUp() {
-        setUpStore();
         rules = new CrdRules(client);
     }
 
@@ -51,6 +50,11 @@ class CrdContractTest extends OperatorTestBase {
         String lr = rules.root().getProperties().get("spec").getProperties().get("experiment").getProperties()
                 .get("overrides").getItems().getSchema().getProperties().get("key").getDescription();
         assertTrue(lr.contains("TRAIN.LR"), lr);
+        // Javadoc inline tags are unwrapped, angle brackets kept.
+        String store = rules.root().getProperties().get("spec").getProperties().get("store").getDescription();
+        assertTrue(store.contains("run folder <store>/runs/<namespace>/<name>;"), store);
+        String all = io.fabric8.kubernetes.client.utils.Serialization.asJson(rules.root());
+        assertFalse(all.contains("{@"), "a Javadoc tag leaked into the CRD");
     }
 
     @Test

@@ -23,7 +23,6 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,10 +34,6 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true)
 class InvalidSpecTest extends OperatorTestBase {
 
-    @BeforeEach
-    void setUp() {
-        setUpStore();
-    }
 
     @Test
     void unknownPresetListsTheValidOnes() {

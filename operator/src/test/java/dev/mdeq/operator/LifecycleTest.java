@@ -26,7 +26,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A run from creation to Succeeded, with the test playing the kubelet, the trainer and the evaluator. */
@@ -34,10 +33,6 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true)
 class LifecycleTest extends OperatorTestBase {
 
-    @BeforeEach
-    void setUp() {
-        setUpStore();
-    }
 
     @Test
     void fullLifecycleFromCreateToSucceededWithTheMetricInStatus() {

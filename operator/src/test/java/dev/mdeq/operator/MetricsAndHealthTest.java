@@ -13,7 +13,6 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Prometheus metrics and the health endpoints a Deployment's probes use. */
@@ -28,10 +27,6 @@ class MetricsAndHealthTest extends OperatorTestBase {
     @TestHTTPResource("/q/health/live")
     URL live;
 
-    @BeforeEach
-    void setUp() {
-        setUpStore();
-    }
 
     @Test
     void metricsCountJobsByPhaseReconciliationsAndRestarts() throws Exception {

@@ -36,7 +36,6 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,10 +75,6 @@ class OperatorRestartTest extends OperatorTestBase {
 
     private Operator restarted;
 
-    @BeforeEach
-    void setUp() {
-        setUpStore();
-    }
 
     @AfterEach
     void tearDown() {

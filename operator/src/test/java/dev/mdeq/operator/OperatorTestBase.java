@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -48,7 +49,8 @@ public abstract class OperatorTestBase {
     protected Kubelet kubelet;
     protected Path storeDir;
 
-    protected void setUpStore() {
+    @BeforeEach
+    void setUpStore() {
         kubelet = new Kubelet(client);
         try {
             storeDir = Files.createTempDirectory("mdeq-operator-store");

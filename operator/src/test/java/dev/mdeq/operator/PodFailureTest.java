@@ -17,7 +17,6 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Instant;
 import java.util.List;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Why pods fail or wait, restarts, resumes, and a spent restart budget, as the status and events tell them. */
@@ -25,10 +24,6 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true)
 class PodFailureTest extends OperatorTestBase {
 
-    @BeforeEach
-    void setUp() {
-        setUpStore();
-    }
 
     @Test
     void restartedTrainerShowsRestartsAndTheCheckpointItResumedFrom() {

@@ -48,7 +48,6 @@ class S3SecretsTest extends OperatorTestBase {
 
     @BeforeEach
     void setUp() {
-        setUpStore();
         s3 = S3TestServer.builder().credentials(ACCESS_KEY, SECRET_KEY).start();
     }
 

@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -35,10 +34,6 @@ import org.junit.jupiter.api.Test;
 class ScaleBenchmarkTest extends OperatorTestBase {
     private static final int RESOURCES = 200;
 
-    @BeforeEach
-    void setUp() {
-        setUpStore();
-    }
 
     @Test
     void twoHundredResourcesAtOnce() throws Exception {

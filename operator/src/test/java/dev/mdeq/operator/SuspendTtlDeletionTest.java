@@ -17,7 +17,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Suspend and resume, the TTL after the end, and deletion with Retain and with Delete. */
@@ -25,10 +24,6 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true)
 class SuspendTtlDeletionTest extends OperatorTestBase {
 
-    @BeforeEach
-    void setUp() {
-        setUpStore();
-    }
 
     @Test
     void suspendStopsTheTrainerJobAndResumeContinuesIt() {

@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResourceConfigBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * A Job of the run, created once and never updated (a running training is not changed under its
@@ -19,16 +20,17 @@ import java.util.Optional;
  * role has its own informer (selected by the role label), so an operator restart finds the existing
  * Job instead of making a second one; a create that races an existing Job adopts it.
  */
-public abstract class ChildJob extends KubernetesDependentResource<Job, MdeqTrainingJob>
+public class ChildJob extends KubernetesDependentResource<Job, MdeqTrainingJob>
         implements Creator<Job, MdeqTrainingJob>, GarbageCollected<MdeqTrainingJob> {
 
     private final Role role;
-    protected final JobFactory factory;
+    private final BiFunction<MdeqTrainingJob, JobInputs, Job> builder;
 
-    protected ChildJob(Role role, JobFactory factory) {
+    /** @param builder makes the Job to create (one of {@link JobFactory}'s methods) */
+    public ChildJob(Role role, BiFunction<MdeqTrainingJob, JobInputs, Job> builder) {
         super(Job.class, role.label());
         this.role = role;
-        this.factory = factory;
+        this.builder = builder;
         configureWith(new KubernetesDependentResourceConfigBuilder<Job>()
                 .withKubernetesDependentInformerConfig(InformerConfiguration.builder(Job.class)
                         .withLabelSelector(Labels.roleSelector(role))
@@ -62,11 +64,8 @@ public abstract class ChildJob extends KubernetesDependentResource<Job, MdeqTrai
     protected Job desired(MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
         JobInputs inputs = context.managedWorkflowAndDependentResourceContext()
                 .getMandatory(JobInputs.CONTEXT_KEY, JobInputs.class);
-        return build(primary, inputs);
+        return builder.apply(primary, inputs);
     }
-
-    /** The Job to create. */
-    protected abstract Job build(MdeqTrainingJob primary, JobInputs inputs);
 
     @Override
     protected ResourceID targetSecondaryResourceID(MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
@@ -85,42 +84,6 @@ public abstract class ChildJob extends KubernetesDependentResource<Job, MdeqTrai
                 }
             }
             throw e;
-        }
-    }
-
-    /** The trainer Job. */
-    public static final class Trainer extends ChildJob {
-        public Trainer(JobFactory factory) {
-            super(Role.TRAINER, factory);
-        }
-
-        @Override
-        protected Job build(MdeqTrainingJob primary, JobInputs inputs) {
-            return factory.trainer(primary, inputs);
-        }
-    }
-
-    /** The evaluator Job (Indexed when sharded). */
-    public static final class Evaluator extends ChildJob {
-        public Evaluator(JobFactory factory) {
-            super(Role.EVALUATOR, factory);
-        }
-
-        @Override
-        protected Job build(MdeqTrainingJob primary, JobInputs inputs) {
-            return factory.evaluator(primary, inputs);
-        }
-    }
-
-    /** The merge Job of a sharded evaluation. */
-    public static final class Merge extends ChildJob {
-        public Merge(JobFactory factory) {
-            super(Role.MERGE, factory);
-        }
-
-        @Override
-        protected Job build(MdeqTrainingJob primary, JobInputs inputs) {
-            return factory.merge(primary, inputs);
         }
     }
 }

@@ -14,9 +14,9 @@ public class ChildJobs {
     private final ChildJob merge;
 
     public ChildJobs(JobFactory factory) {
-        trainer = new ChildJob.Trainer(factory);
-        evaluator = new ChildJob.Evaluator(factory);
-        merge = new ChildJob.Merge(factory);
+        trainer = new ChildJob(Role.TRAINER, factory::trainer);
+        evaluator = new ChildJob(Role.EVALUATOR, factory::evaluator);
+        merge = new ChildJob(Role.MERGE, factory::merge);
     }
 
     public ChildJob of(Role role) {
