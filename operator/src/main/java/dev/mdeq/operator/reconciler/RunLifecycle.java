@@ -204,8 +204,12 @@ public class RunLifecycle {
         progress.ifPresent(p -> draft.progress = progressStatus(p));
 
         TrainerStatus before = draft.trainer;
-        // Monotonic: the pods stopped by a suspension disappear, their restarts do not.
-        int restarts = Math.max(before == null || before.restarts() == null ? 0 : before.restarts(), pods.replacements());
+        // Every pod after the first replaced one; the Job's failed count covers pods already
+        // garbage-collected (its last failure was not replaced when the Job failed). Monotonic: the
+        // pods stopped by a suspension disappear, their restarts do not.
+        int fromJob = state.state() == JobState.State.FAILED ? Math.max(0, state.failedPods() - 1) : state.failedPods();
+        int restarts = Math.max(before == null || before.restarts() == null ? 0 : before.restarts(),
+                Math.max(pods.replacements(), fromJob));
         if (before != null && before.restarts() != null) {
             metrics.podRestarts(Role.TRAINER.label(), restarts - before.restarts());
         } else {
