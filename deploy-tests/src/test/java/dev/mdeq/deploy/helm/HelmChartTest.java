@@ -1,0 +1,269 @@
+package dev.mdeq.deploy.helm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import dev.mdeq.deploy.RepoPaths;
+import dev.mdeq.deploy.manifest.Manifest;
+import dev.mdeq.deploy.manifest.ManifestChecks;
+import dev.mdeq.deploy.manifest.Manifests;
+import dev.mdeq.deploy.schema.CrdSchema;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chart: lint --strict is clean; renders with default and non-default values parse, carry the
+ * security settings and resource requests, and refer only to what they create or the user names; the
+ * values schema refuses bad values at install.
+ */
+class HelmChartTest {
+    private static final String APP_VERSION = chartYaml().path("appVersion").asText();
+
+    /** Everything non-default at once: cluster-wide RBAC, MinIO, ServiceMonitor, own images and resources. */
+    private static final String NON_DEFAULT = """
+            image: {repository: registry.example.com/ml/mdeq-operator, tag: "1.2.3", pullPolicy: Always}
+            imagePullSecrets: [{name: registry-credentials}]
+            workloadImage: {repository: registry.example.com/ml/mdeq, tag: "1.2.3-cu128", pullPolicy: Always}
+            evaluatorImage: registry.example.com/ml/mdeq-eval:1.2.3
+            watchNamespaces: [team-a, team-b]
+            rbac: {clusterWide: true}
+            resources:
+              requests: {cpu: 500m, memory: 1Gi}
+              limits: {memory: 2Gi}
+            javaOptions: -XX:MaxRAMPercentage=60
+            extraEnv: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}]
+            nodeSelector: {kubernetes.io/os: linux}
+            pollInterval: 30s
+            metrics:
+              serviceMonitor: {enabled: true, interval: 15s, labels: {release: prometheus}}
+            minio:
+              enabled: true
+              rootPassword: 0123456789abcdef
+              bucket: team-runs
+              persistence: {size: 100Gi, storageClass: fast}
+            """;
+
+    @Test
+    void lintStrictIsClean() {
+        LintResult result = new Helm(RepoPaths.chart()).lint().strict().call();
+        assertFalse(result.isFailed(), () -> String.join("\n", result.getMessages()));
+        List<String> complaints = result.getMessages().stream()
+                .filter(message -> message.contains("[WARNING]") || message.contains("[ERROR]")).toList();
+        assertEquals(List.of(), complaints);
+    }
+
+    @Test
+    void defaultsRenderANamespacedOperatorWithLeastPrivilege() {
+        List<Manifest> render = ChartRender.render("");
+        ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
+        assertEquals(Map.of("ConfigMap", 1L, "Deployment", 1L, "Role", 1L, "RoleBinding", 1L, "Service", 1L,
+                "ServiceAccount", 2L), kinds(render));
+        assertWellFormed(checks, Set.of());
+
+        Manifest role = Manifests.single(render, "Role");
+        assertEquals(ChartRender.NAMESPACE, role.namespace());
+        Map<String, String> config = config(checks);
+        assertEquals("JOSDK_WATCH_CURRENT", config.get("MDEQ_WATCH_NAMESPACES"));
+        assertEquals("ghcr.io/mdeq/mdeq:" + APP_VERSION, config.get("MDEQ_TRAINER_IMAGE"));
+        assertEquals("mdeq-store-credentials", config.get("MDEQ_STORE_CREDENTIALS_SECRET"));
+        assertFalse(config.containsKey("MDEQ_STORE_URI"), "no default store without one given: " + config);
+        assertEquals("ghcr.io/mdeq/mdeq-operator:" + APP_VERSION, operatorContainer(render).path("image").asText());
+
+        Manifest workload = checks.find("ServiceAccount", ChartRender.NAMESPACE, "mdeq-workload");
+        assertNotNull(workload);
+        assertFalse(workload.object().path("automountServiceAccountToken").asBoolean(true));
+    }
+
+    @Test
+    void nonDefaultValuesRenderClusterWideRbacMinioAndServiceMonitor() {
+        List<Manifest> render = ChartRender.render(NON_DEFAULT);
+        ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
+        // The pull secret is the user's; everything else the render refers to, it creates.
+        assertWellFormed(checks, Set.of(ManifestChecks.key("Secret", ChartRender.NAMESPACE, "registry-credentials")));
+
+        assertEquals(1, checks.all("ClusterRole").size());
+        assertEquals(1, checks.all("ClusterRoleBinding").size());
+        assertEquals(List.of(), checks.all("Role"));
+        assertEquals(1, checks.all("ServiceMonitor").size());
+        assertEquals("prometheus", checks.all("ServiceMonitor").get(0).object().at("/metadata/labels/release").asText());
+
+        Map<String, String> config = config(checks);
+        assertEquals("team-a,team-b", config.get("MDEQ_WATCH_NAMESPACES"));
+        assertEquals("registry.example.com/ml/mdeq:1.2.3-cu128", config.get("MDEQ_TRAINER_IMAGE"));
+        assertEquals("registry.example.com/ml/mdeq-eval:1.2.3", config.get("MDEQ_EVALUATOR_IMAGE"));
+        assertEquals("s3://team-runs", config.get("MDEQ_STORE_URI"));
+        assertEquals("http://mdeq-operator-minio.mdeq-system.svc:9000", config.get("MDEQ_STORE_ENDPOINT"));
+        assertEquals("30s", config.get("MDEQ_POLL_INTERVAL"));
+        assertNotNull(checks.find("Service", ChartRender.NAMESPACE, "mdeq-operator-minio"), "the endpoint's Service");
+
+        JsonNode operator = operatorContainer(render);
+        assertEquals("registry.example.com/ml/mdeq-operator:1.2.3", operator.path("image").asText());
+        assertEquals("500m", operator.at("/resources/requests/cpu").asText());
+        assertEquals("2Gi", operator.at("/resources/limits/memory").asText());
+
+        // The jobs' namespaces get the workload ServiceAccount and the store credentials.
+        for (String ns : List.of("team-a", "team-b")) {
+            assertNotNull(checks.find("ServiceAccount", ns, "mdeq-workload"), ns);
+            assertNotNull(checks.find("Secret", ns, config.get("MDEQ_STORE_CREDENTIALS_SECRET")), ns);
+        }
+        // The password is in every copy of the Secret, as S3 secret key and MinIO root password, and not in the config.
+        for (Manifest secret : checks.all("Secret")) {
+            assertEquals("0123456789abcdef", decode(secret, "AWS_SECRET_ACCESS_KEY"), secret.id());
+            assertEquals("0123456789abcdef", decode(secret, "MINIO_ROOT_PASSWORD"), secret.id());
+        }
+        assertFalse(config.containsValue("0123456789abcdef"));
+
+        Manifest pvc = Manifests.single(render, "PersistentVolumeClaim");
+        assertEquals("fast", pvc.object().at("/spec/storageClassName").asText());
+        assertEquals("100Gi", pvc.object().at("/spec/resources/requests/storage").asText());
+    }
+
+    @Test
+    void namespacedRbacCoversEachWatchedNamespace() {
+        List<Manifest> render = ChartRender.render("watchNamespaces: [team-a, team-b]\nminio: {enabled: true, rootPassword: pass-word}\n");
+        ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
+        assertWellFormed(checks, Set.of());
+        assertEquals(List.of(), checks.all("ClusterRole"));
+        assertEquals(Set.of("team-a", "team-b"), checks.all("Role").stream().map(Manifest::namespace).collect(Collectors.toSet()));
+        for (Manifest binding : checks.all("RoleBinding")) {
+            assertEquals(ChartRender.NAMESPACE, binding.object().at("/subjects/0/namespace").asText(), binding.id());
+        }
+        // MinIO lives in the release namespace, which needs its Secret even though no job runs there.
+        assertNotNull(checks.find("Secret", ChartRender.NAMESPACE, "mdeq-store-credentials"));
+        assertEquals(3, checks.all("Secret").size());
+    }
+
+    @Test
+    void anExistingServiceAccountIsAUserGivenName() {
+        List<Manifest> render = ChartRender.render("serviceAccount: {create: false, name: platform-operator}\n");
+        ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
+        String given = ManifestChecks.key("ServiceAccount", ChartRender.NAMESPACE, "platform-operator");
+        assertEquals(List.of(), checks.referenceProblems(Set.of(given)));
+        // Without declaring it user-given, the checks see the dangling reference: they can fail.
+        assertEquals(2, checks.referenceProblems(Set.of()).size(), checks.referenceProblems(Set.of()).toString());
+    }
+
+    @Test
+    void aFixedMinioPasswordIsUsedAsGiven() {
+        List<Manifest> render = ChartRender.render("minio: {enabled: true, rootPassword: s3cret-pass}\n");
+        Manifest secret = Manifests.single(render, "Secret");
+        assertEquals("s3cret-pass", decode(secret, "MINIO_ROOT_PASSWORD"));
+        assertEquals("mdeq", decode(secret, "AWS_ACCESS_KEY_ID"));
+    }
+
+    @Test
+    void theSchemaRejectsBadValuesNamingThem() {
+        assertRejected("rbac: {clusterWide: \"yes\"}", "clusterWide");
+        assertRejected("image: {pullPolicy: Sometimes}", "pullPolicy");
+        assertRejected("resources: {requests: {cpu: 100m, memory: null}}", "memory");
+        assertRejected("replicas: 3", "replicas");
+        assertRejected("store: {uri: \"http://minio:9000/bucket\"}", "uri");
+        assertRejected("watchNamespaces: [Team_A]", "watchNamespaces");
+        assertRejected("minio: {enabled: true}", "rootPassword");
+        assertRejected("minio: {enabled: true, rootPassword: short}", "rootPassword");
+        assertRejected("trainer: {backoffLimit: -1}", "backoffLimit");
+        assertRejected("pollInterval: soon", "pollInterval");
+    }
+
+    @Test
+    void theNotesShowAFirstJobTheCrdAcceptsAndNamesWhatTheChartCreates() {
+        CrdSchema crd = CrdSchema.of(Manifests.single(Manifests.load(RepoPaths.committedCrd()), "CustomResourceDefinition"));
+        for (String values : List.of("", NON_DEFAULT, "store: {uri: s3://team-bucket/mdeq, endpoint: https://s3.example.com}")) {
+            String notes = ChartRender.notes(values);
+            ManifestChecks checks = new ManifestChecks(ChartRender.render(values), ChartRender.NAMESPACE);
+
+            Matcher heredoc = Pattern.compile("(?s)<<'YAML'\\n(.*?)\\n\\s*YAML\\n").matcher(notes);
+            assertTrue(heredoc.find(), notes);
+            Manifest job = Manifests.single(Manifests.parse(heredoc.group(1).replaceAll("(?m)^  ", ""), "NOTES"), "MdeqTrainingJob");
+            assertEquals(List.of(), crd.validateCreate(job.object()), notes);
+
+            Matcher namespace = Pattern.compile("kubectl apply -n (\\S+) ").matcher(notes);
+            assertTrue(namespace.find());
+            assertNotNull(checks.find("ServiceAccount", namespace.group(1), job.object().at("/spec/trainer/serviceAccountName").asText()),
+                    "the demo's ServiceAccount exists in " + namespace.group(1));
+            Matcher deployment = Pattern.compile("rollout status deployment/(\\S+)").matcher(notes);
+            assertTrue(deployment.find());
+            assertNotNull(checks.find("Deployment", ChartRender.NAMESPACE, deployment.group(1)));
+            String store = config(checks).get("MDEQ_STORE_URI");
+            if (store != null) {
+                assertTrue(job.object().at("/spec/dataset/uri").asText().startsWith(store + "/"), notes);
+                assertTrue(job.object().at("/spec/store").isMissingNode(), "the default store is used");
+            } else {
+                assertTrue(job.object().at("/spec/store/uri").isTextual(), "without a default the demo names its store");
+            }
+        }
+    }
+
+    @Test
+    void clustersOlderThanTheCrdsRulesNeedAreRefused() {
+        // CEL validation rules (x-kubernetes-validations) and pod failure policies need Kubernetes 1.29.
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ChartRender.renderText("", "1.28.5"));
+        assertTrue(e.getMessage().contains("kubeVersion"), e.getMessage());
+    }
+
+    @Test
+    void helmDoesNotTemplateTheCrdButShipsTheSameFileAsK8s() throws IOException {
+        String text = ChartRender.renderText("");
+        assertFalse(text.contains("CustomResourceDefinition"), "crds/ is installed by Helm, not templated");
+        assertEquals(Files.readString(RepoPaths.committedCrd()),
+                Files.readString(RepoPaths.chart().resolve("crds/" + RepoPaths.CRD_FILE)));
+    }
+
+    private static void assertRejected(String values, String named) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ChartRender.renderText(values), values);
+        assertTrue(e.getMessage().contains("schema") && e.getMessage().contains(named), e.getMessage());
+    }
+
+    private static void assertWellFormed(ManifestChecks checks, Set<String> userGiven) {
+        assertEquals(List.of(), checks.securityProblems());
+        assertEquals(List.of(), checks.probeProblems());
+        assertEquals(List.of(), checks.referenceProblems(userGiven));
+        Manifest operator = checks.find("Deployment", ChartRender.NAMESPACE, ChartRender.RELEASE);
+        assertEquals(1, operator.object().at("/spec/replicas").asInt(), "one operator: it runs without leader election");
+    }
+
+    private static Map<String, Long> kinds(List<Manifest> render) {
+        return new TreeMap<>(render.stream().collect(Collectors.groupingBy(Manifest::kind, Collectors.counting())));
+    }
+
+    private static Map<String, String> config(ManifestChecks checks) {
+        Manifest config = checks.find("ConfigMap", ChartRender.NAMESPACE, ChartRender.RELEASE + "-config");
+        assertNotNull(config, "the operator's ConfigMap");
+        Map<String, String> out = new TreeMap<>();
+        config.object().path("data").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
+    private static JsonNode operatorContainer(List<Manifest> render) {
+        return render.stream().filter(m -> "Deployment".equals(m.kind()) && m.name().equals(ChartRender.RELEASE))
+                .findFirst().orElseThrow().object().at("/spec/template/spec/containers/0");
+    }
+
+    private static String decode(Manifest secret, String key) {
+        return new String(Base64.getDecoder().decode(secret.object().path("data").path(key).asText()));
+    }
+
+    static JsonNode chartYaml() {
+        try {
+            return Manifests.YAML.readTree(RepoPaths.chart().resolve("Chart.yaml").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

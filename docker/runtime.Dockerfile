@@ -1,0 +1,58 @@
+# The trainer / evaluator image: the mdeq command (CLI jar + lib/) on a Java 17 JRE, with DJL using the
+# CUDA libtorch 2.7.1 (cu128 flavour) of the official PyTorch runtime image. The operator runs it as
+#   mdeq train --run RUN_URI | mdeq evaluate --run RUN_URI ... | mdeq evaluate merge ...
+#
+# Build, from the repository root:
+#   mvn -B -pl cli -am package -DskipTests
+#   docker build -f docker/runtime.Dockerfile -t ghcr.io/mdeq/mdeq:0.1.0 .
+#
+# GPU nodes need the NVIDIA driver and device plugin (docs/kubernetes.md); without a GPU the same
+# image runs on the CPU (RUN.DEVICE auto).
+
+# Stage 1: the application files, without the CPU libtorch jar (the image brings the CUDA libtorch;
+# the manifest's Class-Path entry for the removed jar is ignored by the JVM).
+FROM eclipse-temurin:17-jre AS app
+COPY cli/target/mdeq.jar /opt/mdeq/mdeq.jar
+COPY cli/target/lib/ /opt/mdeq/lib/
+RUN rm -f /opt/mdeq/lib/pytorch-native-cpu-*.jar
+
+# Stage 2: PyTorch 2.7.1 with CUDA 12.8 (what DJL 0.36's pytorch-jni cu128 library was built against).
+FROM pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime
+
+# The Java 17 runtime, copied from the Temurin image (no package manager needed).
+ENV JAVA_HOME=/opt/java/openjdk
+COPY --from=eclipse-temurin:17-jre /opt/java/openjdk /opt/java/openjdk
+ENV PATH="/opt/java/openjdk/bin:${PATH}"
+
+# DJL: use the libtorch inside the image (torch/lib of the Python package; linked to a fixed path so
+# that the variables below do not depend on the Python version), never download anything.
+RUN python -c "import torch; assert torch.__version__.startswith('2.7.1'), torch.__version__" \
+ && ln -s "$(python -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')" /opt/libtorch \
+ && test -f /opt/libtorch/libtorch.so
+ENV PYTORCH_LIBRARY_PATH=/opt/libtorch \
+    PYTORCH_VERSION=2.7.1 \
+    PYTORCH_FLAVOR=cu128 \
+    DJL_OFFLINE=true \
+    LANG=C.UTF-8
+
+COPY --from=app /opt/mdeq/ /opt/mdeq/
+COPY docker/mdeq-launcher.sh /usr/local/bin/mdeq
+
+# Non-root; group 0 so that Secret files mounted with mode 0440 (root-owned) stay readable without an
+# fsGroup. The data cache (MDEQ_CACHE_DIR) and DJL's own cache live on a volume: the operator mounts
+# an emptyDir at /var/cache/mdeq.
+RUN useradd --uid 10001 --gid 0 --home-dir /home/mdeq --create-home --shell /usr/sbin/nologin mdeq \
+ && mkdir -p /var/cache/mdeq \
+ && chown 10001:0 /var/cache/mdeq \
+ && chmod 0775 /var/cache/mdeq
+ENV MDEQ_HOME=/opt/mdeq \
+    MDEQ_CACHE_DIR=/var/cache/mdeq \
+    DJL_CACHE_DIR=/var/cache/mdeq/djl \
+    ENGINE_CACHE_DIR=/var/cache/mdeq/djl \
+    MDEQ_JAVA_OPTS="-XX:+ExitOnOutOfMemoryError"
+VOLUME ["/var/cache/mdeq"]
+USER 10001:0
+WORKDIR /home/mdeq
+
+ENTRYPOINT ["/usr/local/bin/mdeq"]
+CMD ["--help"]

@@ -1,0 +1,58 @@
+package dev.mdeq.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/**
+ * The evaluation that runs after training succeeded.
+ *
+ * @param enabled false skips the evaluation: the run succeeds when training does
+ * @param split the data set split to evaluate (default val)
+ * @param checkpoint which checkpoint to evaluate: best (highest validation metric, default) or latest
+ * @param shards evaluate in this many parallel pods (an Indexed Job, then a merge Job); 1 = one pod
+ * @param multiScale average the predictions over the scales (TEST.MULTI_SCALE)
+ * @param scales the scales of multi-scale testing (TEST.SCALE_LIST), e.g. [0.75, 1.0, 1.25]
+ * @param flip also average over the horizontally flipped image (TEST.FLIP_TEST)
+ * @param image the evaluator's container image (unset: the trainer's image)
+ * @param gpus GPUs per evaluator pod (nvidia.com/gpu; unset: the trainer's)
+ * @param resources CPU and memory of each evaluator pod (unset: the trainer's)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.scales) || (has(self.multiScale) && self.multiScale)",
+        message = "spec.evaluation.scales needs multiScale: true")
+public record EvaluationSpec(
+        @Default("true") Boolean enabled,
+        @Default("val") @Pattern("^[A-Za-z0-9_.-]+$") @Size(max = 64) String split,
+        @Default("best") @Pattern("^(best|latest)$") String checkpoint,
+        @Default("1") @Min(1) @Max(64) Integer shards,
+        Boolean multiScale,
+        @Size(min = 1, max = 8) List<@Min(0.25) @Max(4.0) Double> scales,
+        Boolean flip,
+        @Size(max = 512) String image,
+        @Min(0) @Max(16) Integer gpus,
+        ResourcesSpec resources) {
+
+    static final EvaluationSpec EMPTY = new EvaluationSpec(null, null, null, null, null, null, null, null, null, null);
+
+    public boolean enabledOrDefault() {
+        return !Boolean.FALSE.equals(enabled);
+    }
+
+    public String splitOrDefault() {
+        return split == null ? "val" : split;
+    }
+
+    public String checkpointOrDefault() {
+        return checkpoint == null ? "best" : checkpoint;
+    }
+
+    public int shardCount() {
+        return shards == null ? 1 : shards;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.mdeq.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+
+/**
+ * What to train and evaluate, where the data and the run folder live, and how the pods run.
+ *
+ * @param task what the model predicts; must match the experiment's data set (DATASET.DATASET)
+ * @param experiment the experiment config: a shipped preset, a yaml in object storage or a yaml in a
+ *     ConfigMap, plus overrides in the reference's KEY VALUE form
+ * @param dataset where the data set is and its format; sets DATASET.ROOT (and DATASET.DATASET)
+ * @param store the object store that holds the run folder {@code <store>/runs/<namespace>/<name>}; fields left
+ *     out take the operator's defaults
+ * @param weights weights to start from: pretrained weights (MODEL.PRETRAINED, matching keys only) or a
+ *     full model file (TRAIN.MODEL_FILE)
+ * @param trainer the trainer pod: image, GPUs, resources, scheduling, restart budget, checkpoint
+ *     interval and deadline
+ * @param evaluation the evaluation after training: split, shards, multi-scale and flip testing, image
+ *     and resources
+ * @param suspend true stops the running pods (they write a checkpoint on SIGTERM); false again resumes
+ *     from that checkpoint
+ * @param ttlSecondsAfterFinished seconds after the run succeeded or failed when the operator deletes
+ *     its Jobs and pods (the resource, its status and the run folder stay); unset keeps them
+ * @param dataPolicyOnDelete what happens to the run folder when this resource is deleted: Retain keeps
+ *     it (default), Delete removes every object under it (the resource then carries a finalizer)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record MdeqTrainingJobSpec(
+        @Required TaskName task,
+        @Required ExperimentSpec experiment,
+        @Required DatasetSpec dataset,
+        StoreSpec store,
+        WeightsSpec weights,
+        TrainerSpec trainer,
+        EvaluationSpec evaluation,
+        @Default("false") Boolean suspend,
+        @Min(0) Long ttlSecondsAfterFinished,
+        @Default("Retain") DataPolicy dataPolicyOnDelete) {
+
+    /** The trainer settings, never null. */
+    public TrainerSpec trainerOrDefault() {
+        return trainer == null ? TrainerSpec.EMPTY : trainer;
+    }
+
+    /** The evaluation settings, never null. */
+    public EvaluationSpec evaluationOrDefault() {
+        return evaluation == null ? EvaluationSpec.EMPTY : evaluation;
+    }
+
+    /** The store settings as given (fields may be null: the operator's defaults fill them), never null. */
+    public StoreSpec storeOrEmpty() {
+        return store == null ? StoreSpec.EMPTY : store;
+    }
+
+    public boolean suspended() {
+        return Boolean.TRUE.equals(suspend);
+    }
+
+    public DataPolicy dataPolicy() {
+        return dataPolicyOnDelete == null ? DataPolicy.Retain : dataPolicyOnDelete;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.mdeq.operator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The operator's own settings: {@code mdeq.*} properties, each overridable by an environment variable
+ * ({@code mdeq.trainer.image} = {@code MDEQ_TRAINER_IMAGE}). The watched namespaces are
+ * {@code mdeq.watch-namespaces} (see application.properties).
+ */
+@ConfigMapping(prefix = "mdeq")
+public interface OperatorConfig {
+
+    /** Trainer pod defaults. */
+    Trainer trainer();
+
+    /** Evaluator pod defaults. */
+    Evaluator evaluator();
+
+    /** The default object store for resources that name none. */
+    Store store();
+
+    /** How often a running resource re-reads its run's progress.json and report (no event announces them). */
+    @WithDefault("15s")
+    Duration pollInterval();
+
+    /** How long to wait before checking again a spec that referenced something missing (Secret, ConfigMap, object). */
+    @WithDefault("30s")
+    Duration invalidSpecRecheck();
+
+    /** Seconds added to RUN.SHUTDOWN_GRACE_SECONDS for the pods' terminationGracePeriodSeconds. */
+    @WithDefault("30")
+    int terminationGraceMarginSeconds();
+
+    interface Trainer {
+        /** The image with the mdeq command as entrypoint. */
+        @WithDefault("ghcr.io/mdeq/mdeq:latest")
+        String image();
+
+        /** The image pull policy of the pods. */
+        @WithDefault("IfNotPresent")
+        String imagePullPolicy();
+
+        /** Default restart budget (Job backoffLimit). */
+        @WithDefault("6")
+        int backoffLimit();
+    }
+
+    interface Evaluator {
+        /** The evaluator image; unset: the trainer image. */
+        Optional<String> image();
+    }
+
+    interface Store {
+        /** Default store URI, e.g. s3://mdeq/prod. */
+        Optional<String> uri();
+
+        /** Default S3 endpoint, e.g. http://minio.mdeq.svc:9000. */
+        Optional<String> endpoint();
+
+        /** Default S3 region. */
+        @WithDefault("us-east-1")
+        String region();
+
+        /** Default path-style addressing. */
+        @WithDefault("true")
+        boolean pathStyle();
+
+        /** Default credentials Secret name, looked up in the resource's namespace. */
+        Optional<String> credentialsSecret();
+    }
+}

@@ -1,0 +1,247 @@
+package dev.mdeq.operator.dependent;
+
+import dev.mdeq.operator.api.ComputeSpec;
+import dev.mdeq.operator.api.EvaluationSpec;
+import dev.mdeq.operator.api.MdeqTrainingJob;
+import dev.mdeq.operator.api.ResourcesSpec;
+import dev.mdeq.operator.api.TolerationSpec;
+import dev.mdeq.operator.api.TrainerSpec;
+import dev.mdeq.operator.config.OperatorConfig;
+import dev.mdeq.operator.store.StoreCredentials;
+import dev.mdeq.runstore.run.ExitCodes;
+import dev.mdeq.runstore.storage.S3Settings;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.KeyToPathBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the trainer, evaluator and merge Jobs: the container contract between the operator and the
+ * {@code mdeq} image (entrypoint {@code mdeq}).
+ *
+ * <ul>
+ *   <li>trainer: {@code train --run RUN_URI} (config.yaml already in the run folder);
+ *   <li>evaluator: {@code evaluate --run RUN_URI --eval-id ID --checkpoint best|latest --split S
+ *       [--shard env/N]} ({@code env}: the shard index is {@code JOB_COMPLETION_INDEX} of an Indexed Job);
+ *   <li>merge: {@code evaluate merge --run RUN_URI --eval-id ID --shards N}.
+ * </ul>
+ * Environment: {@code MDEQ_S3_ENDPOINT}, {@code MDEQ_S3_REGION}, {@code MDEQ_S3_PATH_STYLE},
+ * {@code MDEQ_S3_CREDENTIALS_DIR} (the credentials Secret mounted read-only as the files
+ * {@code AWS_ACCESS_KEY_ID} and {@code AWS_SECRET_ACCESS_KEY}) and {@code MDEQ_CACHE_DIR} (an
+ * emptyDir). Pods never restart in place ({@code restartPolicy: Never}): the Job makes a new pod,
+ * which resumes from the latest checkpoint.
+ */
+@ApplicationScoped
+public class JobFactory {
+    public static final String CONTAINER = "mdeq";
+    public static final String CREDENTIALS_DIR = "/var/run/secrets/mdeq/store";
+    public static final String CACHE_DIR = "/var/cache/mdeq";
+    public static final String CACHE_ENV = "MDEQ_CACHE_DIR";
+    public static final String GPU_RESOURCE = "nvidia.com/gpu";
+
+    private final OperatorConfig config;
+
+    public JobFactory(OperatorConfig config) {
+        this.config = config;
+    }
+
+    /** The trainer Job. */
+    public Job trainer(MdeqTrainingJob resource, JobInputs inputs) {
+        TrainerSpec trainer = resource.getSpec().trainerOrDefault();
+        List<String> args = List.of("train", "--run", inputs.runUri().toString());
+        Job job = base(resource, Role.TRAINER, inputs, image(trainer), trainer.gpuCount(), trainer.resources(), args);
+        job.getSpec().setActiveDeadlineSeconds(trainer.activeDeadlineSeconds());
+        return job;
+    }
+
+    /** The evaluator Job: one pod, or an Indexed Job with one pod per shard. */
+    public Job evaluator(MdeqTrainingJob resource, JobInputs inputs) {
+        EvaluationSpec evaluation = resource.getSpec().evaluationOrDefault();
+        int shards = evaluation.shardCount();
+        List<String> args = new ArrayList<>(List.of("evaluate", "--run", inputs.runUri().toString(),
+                "--eval-id", inputs.evalId(), "--checkpoint", evaluation.checkpointOrDefault(),
+                "--split", evaluation.splitOrDefault()));
+        if (shards > 1) {
+            args.addAll(List.of("--shard", "env/" + shards));
+        }
+        Job job = base(resource, Role.EVALUATOR, inputs, evaluatorImage(resource), evaluatorGpus(resource),
+                evaluation.resources() != null ? evaluation.resources() : resource.getSpec().trainerOrDefault().resources(),
+                args);
+        if (shards > 1) {
+            job.getSpec().setCompletionMode("Indexed");
+            job.getSpec().setCompletions(shards);
+            job.getSpec().setParallelism(shards);
+        }
+        return job;
+    }
+
+    /** The merge Job of a sharded evaluation. */
+    public Job merge(MdeqTrainingJob resource, JobInputs inputs) {
+        int shards = resource.getSpec().evaluationOrDefault().shardCount();
+        List<String> args = List.of("evaluate", "merge", "--run", inputs.runUri().toString(),
+                "--eval-id", inputs.evalId(), "--shards", Integer.toString(shards));
+        return base(resource, Role.MERGE, inputs, evaluatorImage(resource), 0, null, args);
+    }
+
+    private Job base(MdeqTrainingJob resource, Role role, JobInputs inputs, String image, int gpus,
+                     ResourcesSpec resources, List<String> args) {
+        String name = resource.getMetadata().getName();
+        TrainerSpec trainer = resource.getSpec().trainerOrDefault();
+        Map<String, String> labels = Labels.of(name, role);
+        List<Volume> volumes = new ArrayList<>();
+        List<VolumeMount> mounts = new ArrayList<>();
+        List<EnvVar> env = new ArrayList<>();
+        if (inputs.store().isS3()) {
+            env.add(new EnvVar(S3Settings.ENDPOINT, inputs.store().endpoint(), null));
+            env.add(new EnvVar(S3Settings.REGION, inputs.store().region(), null));
+            env.add(new EnvVar(S3Settings.PATH_STYLE, Boolean.toString(inputs.store().pathStyle()), null));
+            env.add(new EnvVar(S3Settings.CREDENTIALS_DIR, CREDENTIALS_DIR, null));
+            volumes.add(new VolumeBuilder().withName("store-credentials")
+                    .withNewSecret()
+                    .withSecretName(inputs.store().credentialsSecret())
+                    .withItems(StoreCredentials.KEYS.stream().map(key -> new KeyToPathBuilder().withKey(key).withPath(key).build()).toList())
+                    .withDefaultMode(0440)
+                    .endSecret()
+                    .build());
+            mounts.add(new VolumeMountBuilder().withName("store-credentials").withMountPath(CREDENTIALS_DIR).withReadOnly(true).build());
+        }
+        env.add(new EnvVar(CACHE_ENV, CACHE_DIR, null));
+        volumes.add(new VolumeBuilder().withName("cache")
+                .withNewEmptyDir()
+                .withSizeLimit(trainer.cacheSizeLimit() == null ? null : new Quantity(trainer.cacheSizeLimit()))
+                .endEmptyDir()
+                .build());
+        mounts.add(new VolumeMountBuilder().withName("cache").withMountPath(CACHE_DIR).build());
+
+        return new JobBuilder()
+                .withNewMetadata()
+                .withName(role.jobName(name))
+                .withNamespace(resource.getMetadata().getNamespace())
+                .withLabels(labels)
+                .endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(trainer.backoffLimit() != null ? trainer.backoffLimit() : config.trainer().backoffLimit())
+                .withSuspend(resource.getSpec().suspended())
+                .withPodFailurePolicy(podFailurePolicy())
+                .withNewTemplate()
+                .withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .withTerminationGracePeriodSeconds((long) inputs.shutdownGraceSeconds() + config.terminationGraceMarginSeconds())
+                .withServiceAccountName(trainer.serviceAccountName())
+                .withPriorityClassName(trainer.priorityClassName())
+                .withNodeSelector(trainer.nodeSelector() == null ? null : new LinkedHashMap<>(trainer.nodeSelector()))
+                .withTolerations(tolerations(trainer.tolerations()))
+                .withVolumes(volumes)
+                .addToContainers(new ContainerBuilder()
+                        .withName(CONTAINER)
+                        .withImage(image)
+                        .withImagePullPolicy(config.trainer().imagePullPolicy())
+                        .withArgs(args)
+                        .withEnv(env)
+                        .withVolumeMounts(mounts)
+                        .withResources(resources(resources, gpus))
+                        .withNewSecurityContext()
+                        .withAllowPrivilegeEscalation(false)
+                        .withNewCapabilities().withDrop("ALL").endCapabilities()
+                        .endSecurityContext()
+                        .build())
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    /**
+     * Preemption, eviction and node loss ({@code DisruptionTarget}) and a stop after a checkpoint on
+     * SIGTERM (exit 75) do not use up the restart budget; wrong usage (2), invalid input (3) and a
+     * diverged run (4) fail the Job at once, since a new pod would fail the same way.
+     */
+    static PodFailurePolicy podFailurePolicy() {
+        return new PodFailurePolicyBuilder()
+                .addNewRule()
+                .withAction("Ignore")
+                .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
+                .endRule()
+                .addNewRule()
+                .withAction("Ignore")
+                .withNewOnExitCodes().withContainerName(CONTAINER).withOperator("In")
+                .withValues(ExitCodes.INTERRUPTED).endOnExitCodes()
+                .endRule()
+                .addNewRule()
+                .withAction("FailJob")
+                .withNewOnExitCodes().withContainerName(CONTAINER).withOperator("In")
+                .withValues(ExitCodes.USAGE, ExitCodes.INVALID_INPUT, ExitCodes.DIVERGED).endOnExitCodes()
+                .endRule()
+                .build();
+    }
+
+    private static ResourceRequirements resources(ResourcesSpec spec, int gpus) {
+        Map<String, Quantity> requests = quantities(spec == null ? null : spec.requests());
+        Map<String, Quantity> limits = quantities(spec == null ? null : spec.limits());
+        if (gpus > 0) {
+            // Extended resources must have equal requests and limits.
+            limits.put(GPU_RESOURCE, new Quantity(Integer.toString(gpus)));
+            requests.put(GPU_RESOURCE, new Quantity(Integer.toString(gpus)));
+        }
+        ResourceRequirements requirements = new ResourceRequirements();
+        requirements.setRequests(requests.isEmpty() ? null : requests);
+        requirements.setLimits(limits.isEmpty() ? null : limits);
+        return requirements;
+    }
+
+    private static Map<String, Quantity> quantities(ComputeSpec compute) {
+        Map<String, Quantity> out = new LinkedHashMap<>();
+        if (compute != null && compute.cpu() != null) {
+            out.put("cpu", new Quantity(compute.cpu()));
+        }
+        if (compute != null && compute.memory() != null) {
+            out.put("memory", new Quantity(compute.memory()));
+        }
+        return out;
+    }
+
+    private static List<Toleration> tolerations(List<TolerationSpec> specs) {
+        if (specs == null) {
+            return null;
+        }
+        return specs.stream()
+                .map(t -> new TolerationBuilder().withKey(t.key()).withOperator(t.operator()).withValue(t.value())
+                        .withEffect(t.effect()).withTolerationSeconds(t.tolerationSeconds()).build())
+                .toList();
+    }
+
+    private String image(TrainerSpec trainer) {
+        return trainer.image() != null ? trainer.image() : config.trainer().image();
+    }
+
+    private String evaluatorImage(MdeqTrainingJob resource) {
+        EvaluationSpec evaluation = resource.getSpec().evaluationOrDefault();
+        if (evaluation.image() != null) {
+            return evaluation.image();
+        }
+        TrainerSpec trainer = resource.getSpec().trainerOrDefault();
+        return trainer.image() != null ? trainer.image() : config.evaluator().image().orElse(config.trainer().image());
+    }
+
+    private static int evaluatorGpus(MdeqTrainingJob resource) {
+        EvaluationSpec evaluation = resource.getSpec().evaluationOrDefault();
+        return evaluation.gpus() != null ? evaluation.gpus() : resource.getSpec().trainerOrDefault().gpuCount();
+    }
+}

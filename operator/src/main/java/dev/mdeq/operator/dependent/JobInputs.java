@@ -1,0 +1,18 @@
+package dev.mdeq.operator.dependent;
+
+import dev.mdeq.operator.store.StoreTarget;
+import dev.mdeq.runstore.storage.StoreUri;
+
+/**
+ * What the Job builders need besides the resource: where the run folder is, how the pods reach
+ * the store, and how long the trainer needs to checkpoint on SIGTERM.
+ *
+ * @param runUri the run folder, passed as {@code --run}
+ * @param store the store's endpoint, region and credentials Secret
+ * @param shutdownGraceSeconds RUN.SHUTDOWN_GRACE_SECONDS of the run's config
+ * @param evalId the evaluation's id (its folder under eval/)
+ */
+public record JobInputs(StoreUri runUri, StoreTarget store, int shutdownGraceSeconds, String evalId) {
+    /** Key of the inputs in the reconciliation's context. */
+    public static final String CONTEXT_KEY = JobInputs.class.getName();
+}

@@ -1,0 +1,161 @@
+package dev.mdeq.operator.status;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads the pods of one Job like a person running {@code kubectl describe} would: why the newest pod
+ * waits (unschedulable, image pull) or why pods ended (OOMKilled, exit codes, preemption).
+ */
+public final class PodDiagnosis {
+    /** Waiting reasons that are normal on the way to Running. */
+    private static final Set<String> BENIGN_WAITING = Set.of("ContainerCreating", "PodInitializing");
+
+    private final List<Pod> pods;
+
+    /** @param pods the pods of one Job, in any order */
+    public PodDiagnosis(List<Pod> pods) {
+        this.pods = pods.stream()
+                .sorted(Comparator.comparing((Pod p) -> creation(p)).thenComparing(p -> p.getMetadata().getName()))
+                .toList();
+    }
+
+    /** True when some pod of the Job is running. */
+    public boolean anyRunning() {
+        return pods.stream().anyMatch(p -> "Running".equals(phase(p)) && p.getMetadata().getDeletionTimestamp() == null);
+    }
+
+    /**
+     * Pods that replaced an earlier pod of the Job: every pod after the first is a restart (the Job
+     * controller makes a new pod only when one ended without success).
+     */
+    public int replacements() {
+        return Math.max(0, pods.size() - 1);
+    }
+
+    /**
+     * The problem of the newest pod: it waits for something that may never come (scheduling, image),
+     * or it ended without success. Empty when the newest pod runs, succeeded or starts normally.
+     */
+    public Optional<PodProblem> current() {
+        if (pods.isEmpty()) {
+            return Optional.empty();
+        }
+        Pod newest = pods.get(pods.size() - 1);
+        Optional<PodProblem> waiting = waiting(newest);
+        if (waiting.isPresent()) {
+            return waiting;
+        }
+        return "Failed".equals(phase(newest)) ? failure(newest) : Optional.empty();
+    }
+
+    /** The newest pod that ended without success, and why. */
+    public Optional<PodProblem> lastFailure() {
+        for (int i = pods.size() - 1; i >= 0; i--) {
+            if ("Failed".equals(phase(pods.get(i)))) {
+                return failure(pods.get(i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<PodProblem> waiting(Pod pod) {
+        String name = pod.getMetadata().getName();
+        if (pod.getStatus() == null) {
+            return Optional.empty();
+        }
+        for (PodCondition condition : list(pod.getStatus().getConditions())) {
+            if ("PodScheduled".equals(condition.getType()) && "False".equals(condition.getStatus())
+                    && "Unschedulable".equals(condition.getReason())) {
+                return Optional.of(new PodProblem(name, "Unschedulable", "pod " + name + " cannot be scheduled: "
+                        + condition.getMessage(), null, null, false));
+            }
+        }
+        for (ContainerStatus container : containers(pod)) {
+            ContainerStateWaiting waiting = container.getState() == null ? null : container.getState().getWaiting();
+            if (waiting != null && waiting.getReason() != null && !BENIGN_WAITING.contains(waiting.getReason())) {
+                return Optional.of(new PodProblem(name, waiting.getReason(), "pod " + name + " container "
+                        + container.getName() + " is waiting: " + waiting.getReason()
+                        + (waiting.getMessage() == null ? "" : ": " + waiting.getMessage()), null, null, false));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<PodProblem> failure(Pod pod) {
+        String name = pod.getMetadata().getName();
+        String disruption = disruption(pod);
+        for (ContainerStatus container : containers(pod)) {
+            ContainerStateTerminated terminated = container.getState() == null ? null : container.getState().getTerminated();
+            if (terminated != null && terminated.getExitCode() != null && terminated.getExitCode() != 0) {
+                int code = terminated.getExitCode();
+                String reason = terminated.getReason() == null ? "Error" : terminated.getReason();
+                if (disruption != null && !"OOMKilled".equals(reason)) {
+                    reason = disruption;
+                }
+                String message = "pod " + name + " " + reasonText(reason) + " with exit code " + code + " ("
+                        + ExitCodeMeaning.of(code) + ")"
+                        + (terminated.getMessage() == null ? "" : ": " + terminated.getMessage());
+                return Optional.of(new PodProblem(name, reason, message, code, terminated.getFinishedAt(), true));
+            }
+        }
+        String reason = disruption != null ? disruption
+                : pod.getStatus() != null && pod.getStatus().getReason() != null ? pod.getStatus().getReason() : "Failed";
+        String message = "pod " + name + " failed: " + reason
+                + (pod.getStatus() != null && pod.getStatus().getMessage() != null ? ": " + pod.getStatus().getMessage() : "");
+        return Optional.of(new PodProblem(name, reason, message, null, null, true));
+    }
+
+    /** Preempted / Evicted / node loss, from the DisruptionTarget condition. */
+    private static String disruption(Pod pod) {
+        if (pod.getStatus() == null) {
+            return null;
+        }
+        for (PodCondition condition : list(pod.getStatus().getConditions())) {
+            if ("DisruptionTarget".equals(condition.getType()) && "True".equals(condition.getStatus())) {
+                String reason = condition.getReason();
+                return reason == null ? "Disrupted" : switch (reason) {
+                    case "PreemptionByScheduler" -> "Preempted";
+                    case "EvictionByEvictionAPI", "TerminationByKubelet" -> "Evicted";
+                    case "DeletionByTaintManager", "DeletionByPodGC" -> "NodeLost";
+                    default -> reason;
+                };
+            }
+        }
+        return null;
+    }
+
+    private static String reasonText(String reason) {
+        return switch (reason) {
+            case "OOMKilled" -> "was OOMKilled (memory limit reached)";
+            case "Preempted" -> "was preempted";
+            case "Evicted" -> "was evicted";
+            case "NodeLost" -> "lost its node";
+            default -> "terminated (" + reason + ")";
+        };
+    }
+
+    private static List<ContainerStatus> containers(Pod pod) {
+        return pod.getStatus() == null ? List.of() : list(pod.getStatus().getContainerStatuses());
+    }
+
+    private static String phase(Pod pod) {
+        return pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    }
+
+    private static String creation(Pod pod) {
+        String time = pod.getMetadata().getCreationTimestamp();
+        return time == null ? "" : time;
+    }
+
+    private static <T> List<T> list(List<T> items) {
+        return items == null ? List.of() : items;
+    }
+}

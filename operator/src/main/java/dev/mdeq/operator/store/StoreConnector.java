@@ -1,0 +1,82 @@
+package dev.mdeq.operator.store;
+
+import dev.mdeq.runstore.storage.ObjectStore;
+import dev.mdeq.runstore.storage.ObjectStores;
+import dev.mdeq.runstore.storage.S3Settings;
+import dev.mdeq.runstore.storage.StoreUri;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Opens the object stores the operator reads and writes (run folders, experiment yamls), with the
+ * endpoint and keys of the resource's store. S3 connections are kept per bucket, endpoint and
+ * credentials (a rotated Secret gets a new one); the least recently used are closed beyond a bound.
+ */
+@ApplicationScoped
+public class StoreConnector {
+    private static final int MAX_OPEN = 32;
+
+    private final KubernetesClient client;
+    private final Map<String, ObjectStore> open = new LinkedHashMap<>(16, 0.75f, true);
+
+    public StoreConnector(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** The run folder {@code <store>/runs/<namespace>/<name>} of a resource. */
+    public RunFolder runFolder(StoreTarget target, String namespace, String name) {
+        StoreUri runUri = target.runUri(namespace, name);
+        return new RunFolder(runUri, at(target, namespace, runUri));
+    }
+
+    /**
+     * A store rooted at {@code uri}, reached with the target's endpoint and credentials (the Secret is
+     * read from {@code namespace}). The caller does not close it: connections are shared.
+     */
+    public ObjectStore at(StoreTarget target, String namespace, StoreUri uri) {
+        if (!uri.isS3()) {
+            return ObjectStores.open(uri.toString(), (S3Settings) null);
+        }
+        if (!target.isS3()) {
+            throw new IllegalArgumentException(uri + " is an s3:// URI but the run's store " + target.uri()
+                    + " is a file: store, so there is no S3 endpoint or credentials to read it with");
+        }
+        StoreCredentials credentials = StoreCredentials.read(client, namespace, target.credentialsSecret());
+        StoreUri bucket = new StoreUri(StoreUri.S3, uri.bucket(), "");
+        String key = String.join("|", bucket.toString(), target.endpoint(), target.region(),
+                Boolean.toString(target.pathStyle()), credentials.fingerprint());
+        ObjectStore store;
+        synchronized (open) {
+            store = open.get(key);
+            if (store == null) {
+                S3Settings settings = S3Settings.of(target.endpoint(), credentials.accessKey(), credentials.secretKey())
+                        .withRegion(target.region())
+                        .withPathStyle(target.pathStyle());
+                store = ObjectStores.open(bucket.toString(), settings);
+                open.put(key, store);
+                evictBeyondBound();
+            }
+        }
+        return uri.path().isEmpty() ? store : store.child(uri.path());
+    }
+
+    private void evictBeyondBound() {
+        var iterator = open.entrySet().iterator();
+        while (open.size() > MAX_OPEN && iterator.hasNext()) {
+            ObjectStore eldest = iterator.next().getValue();
+            iterator.remove();
+            eldest.close();
+        }
+    }
+
+    @PreDestroy
+    void closeAll() {
+        synchronized (open) {
+            open.values().forEach(ObjectStore::close);
+            open.clear();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.mdeq.operator.store;
+
+import dev.mdeq.operator.api.StoreSpec;
+import dev.mdeq.operator.config.OperatorConfig;
+import dev.mdeq.operator.validation.InvalidSpecException;
+import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.storage.StoreUri;
+
+/**
+ * The run's object store after the operator's defaults filled what the resource left out.
+ *
+ * @param uri the store's root
+ * @param endpoint the S3 endpoint (null for a file: store)
+ * @param region the S3 region
+ * @param pathStyle path-style S3 addressing
+ * @param credentialsSecret the Secret with the S3 keys (null for a file: store)
+ */
+public record StoreTarget(StoreUri uri, String endpoint, String region, boolean pathStyle, String credentialsSecret) {
+
+    /** Resolves the store of a resource; fails naming the field when something required is missing. */
+    public static StoreTarget resolve(StoreSpec spec, OperatorConfig.Store defaults) {
+        String rawUri = spec.uri() != null ? spec.uri() : defaults.uri().orElse(null);
+        if (rawUri == null) {
+            throw InvalidSpecException.spec("spec.store.uri is not set and the operator has no default store "
+                    + "(mdeq.store.uri); set spec.store.uri to s3://bucket/prefix");
+        }
+        StoreUri uri = parse("spec.store.uri", rawUri);
+        if (!uri.isS3()) {
+            return new StoreTarget(uri, null, null, true, null);
+        }
+        String endpoint = spec.endpoint() != null ? spec.endpoint() : defaults.endpoint().orElse(null);
+        if (endpoint == null) {
+            throw InvalidSpecException.spec("spec.store.endpoint is not set and the operator has no default "
+                    + "(mdeq.store.endpoint); set it to the S3 endpoint, e.g. http://minio.mdeq.svc:9000");
+        }
+        String secret = spec.credentialsSecret() != null ? spec.credentialsSecret()
+                : defaults.credentialsSecret().orElse(null);
+        if (secret == null) {
+            throw InvalidSpecException.spec("spec.store.credentialsSecret is not set and the operator has no default "
+                    + "(mdeq.store.credentials-secret); name a Secret with the keys AWS_ACCESS_KEY_ID and "
+                    + "AWS_SECRET_ACCESS_KEY");
+        }
+        String region = spec.region() != null ? spec.region() : defaults.region();
+        boolean pathStyle = spec.pathStyle() != null ? spec.pathStyle() : defaults.pathStyle();
+        return new StoreTarget(uri, endpoint, region, pathStyle, secret);
+    }
+
+    /** Parses a URI of the resource, naming the field when it is invalid. */
+    public static StoreUri parse(String field, String uri) {
+        try {
+            return StoreUri.parse(uri);
+        } catch (IllegalArgumentException e) {
+            throw InvalidSpecException.spec(field + ": " + e.getMessage());
+        }
+    }
+
+    public boolean isS3() {
+        return uri.isS3();
+    }
+
+    /** The run folder of a resource: {@code <store>/runs/<namespace>/<name>}. */
+    public StoreUri runUri(String namespace, String name) {
+        return uri.resolve(RunLayout.runPrefix(namespace, name));
+    }
+}

@@ -1,0 +1,183 @@
+package dev.mdeq.operator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mdeq.config.ConfigLoader;
+import dev.mdeq.config.ExperimentConfig;
+import dev.mdeq.operator.api.Condition;
+import dev.mdeq.operator.api.EvaluationSpec;
+import dev.mdeq.operator.api.MdeqTrainingJobStatus;
+import dev.mdeq.operator.api.Phase;
+import dev.mdeq.runstore.run.Progress;
+import dev.mdeq.runstore.run.ReportSummary;
+import dev.mdeq.runstore.run.RunLayout;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** A run from creation to Succeeded, with the test playing the kubelet, the trainer and the evaluator. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class LifecycleTest extends OperatorTestBase {
+
+
+    @Test
+    void fullLifecycleFromCreateToSucceededWithTheMetricInStatus() {
+        String ns = newNamespace();
+        create(ns, "cls", validSpec());
+
+        // The resolved config is in the run folder before the trainer Job exists, with the spec's values.
+        Job trainer = awaitJob(ns, "cls-train");
+        String yaml = new String(runFolder(ns, "cls").getBytes(RunLayout.CONFIG), StandardCharsets.UTF_8);
+        ExperimentConfig written = ConfigLoader.parse(yaml, "config.yaml", List.of());
+        assertEquals("file:/data/cifar10", written.dataset().root());
+        assertEquals(0.01, written.train().lr(), 1e-12);
+        assertEquals(5.0, written.run().checkpointEveryMinutes(), 1e-12);
+        assertEquals(List.of(0, 1), written.gpus(), "GPUS follows spec.trainer.gpus");
+
+        assertTrainerJobSpec(ns, trainer);
+
+        // The trainer pod runs and writes its heartbeat: the status shows it.
+        Pod pod = kubelet.run(kubelet.createPod(trainer));
+        kubelet.jobCounts(trainer, 1, 0, 0);
+        writeJson(ns, "cls", RunLayout.PROGRESS, new Progress(Progress.Phase.TRAINING, 1, 2, 150L, 300L, 0.6931, 41.5,
+                "top1", 0.001, 7.5, 1e-4, 123.4, 60L, "checkpoints/step-000000000150/", null, null,
+                Instant.parse("2026-11-27T10:00:00Z")));
+        MdeqTrainingJobStatus training = awaitStatus(ns, "cls",
+                s -> s.progress() != null && Long.valueOf(150).equals(s.progress().step()));
+        assertEquals(Phase.Training, training.phase());
+        assertEquals(Integer.valueOf(1), training.progress().epoch());
+        assertEquals(50.0, training.progress().percentage(), 1e-9);
+        assertEquals(0.6931, training.progress().loss(), 1e-12);
+        assertEquals(123.4, training.progress().samplesPerSecond(), 1e-12);
+        assertEquals(Long.valueOf(60), training.progress().etaSeconds());
+        assertEquals("2026-11-27T10:00:00Z", training.progress().lastUpdate());
+        assertEquals("checkpoints/step-000000000150/", training.trainer().lastCheckpoint());
+        assertEquals("top1 41.50 (val)", training.metric());
+        assertEquals("file:" + storeDir + "/runs/" + ns + "/cls", training.runUri());
+        assertTrue(training.condition("Ready").statusTrue());
+        assertEquals("Training", training.condition("Ready").reason());
+        assertEquals(training.observedGeneration(), get(ns, "cls").getMetadata().getGeneration());
+
+        // Training succeeds: the evaluator Job follows.
+        kubelet.terminate(pod, 0, "Completed");
+        kubelet.complete(trainer);
+        Job evaluator = awaitJob(ns, "cls-eval");
+        assertEquals(List.of("evaluate", "--run", training.runUri(), "--eval-id", "best-val", "--checkpoint", "best",
+                "--split", "val"), container(evaluator).getArgs());
+        assertNull(evaluator.getSpec().getCompletionMode(), "one shard: a plain Job");
+        MdeqTrainingJobStatus evaluating = awaitStatus(ns, "cls", s -> s.phase() == Phase.Evaluating);
+        assertEquals(Condition.TRUE, evaluating.condition("Trained").status());
+        assertNotNull(evaluating.trainer().completionTime());
+
+        // The evaluator writes its report: the run succeeded, the metric is in the status.
+        kubelet.complete(evaluator);
+        writeJson(ns, "cls", RunLayout.report("best-val"), new ReportSummary("best-val", "classification",
+                "checkpoints/step-000000000300/", 10000L, null, null, 87.25, 99.5, "eval/best-val/report.html"));
+        MdeqTrainingJobStatus done = awaitStatus(ns, "cls", s -> s.phase() == Phase.Succeeded);
+        assertEquals(87.25, done.evaluation().top1(), 1e-12);
+        assertEquals(99.5, done.evaluation().top5(), 1e-12);
+        assertEquals("top1 87.25", done.metric());
+        assertEquals(training.runUri() + "/eval/best-val/report.json", done.evaluation().reportUri());
+        assertEquals(training.runUri() + "/eval/best-val/report.html", done.evaluation().reportHtmlUri());
+        assertEquals(Condition.TRUE, done.condition("Evaluated").status());
+        assertEquals("Succeeded", done.condition("Ready").reason());
+        assertNotNull(done.completionTime());
+        assertEquals(2, jobs(ns).size(), "trainer and evaluator, nothing else");
+    }
+
+    @Test
+    void shardedEvaluationRunsAnIndexedJobThenTheMerge() {
+        String ns = newNamespace();
+        create(ns, "seg", withEvaluation(validSpec(), new EvaluationSpec(null, "test", "latest", 4, true,
+                List.of(0.75, 1.0, 1.25), true, "registry.test/eval:1", 1, null)));
+        Job trainer = awaitJob(ns, "seg-train");
+        String yaml = new String(runFolder(ns, "seg").getBytes(RunLayout.CONFIG), StandardCharsets.UTF_8);
+        ExperimentConfig written = ConfigLoader.parse(yaml, "config.yaml", List.of());
+        assertTrue(written.test().multiScale());
+        assertEquals(List.of(0.75, 1.0, 1.25), written.test().scaleList());
+        assertTrue(written.test().flipTest());
+
+        kubelet.complete(trainer);
+        Job evaluator = awaitJob(ns, "seg-eval");
+        assertEquals("Indexed", evaluator.getSpec().getCompletionMode());
+        assertEquals(4, evaluator.getSpec().getCompletions());
+        assertEquals(4, evaluator.getSpec().getParallelism());
+        assertEquals("registry.test/eval:1", container(evaluator).getImage());
+        String runUri = "file:" + storeDir + "/runs/" + ns + "/seg";
+        assertEquals(List.of("evaluate", "--run", runUri, "--eval-id", "latest-test", "--checkpoint", "latest",
+                "--split", "test", "--shard", "env/4"), container(evaluator).getArgs());
+        assertEquals("1", container(evaluator).getResources().getLimits().get("nvidia.com/gpu").getAmount());
+
+        kubelet.jobCounts(evaluator, 2, 0, 2);
+        awaitStatus(ns, "seg", s -> s.evaluation() != null && Integer.valueOf(2).equals(s.evaluation().shardsDone()));
+        kubelet.complete(evaluator);
+        Job merge = awaitJob(ns, "seg-merge");
+        assertEquals(List.of("evaluate", "merge", "--run", runUri, "--eval-id", "latest-test", "--shards", "4"),
+                container(merge).getArgs());
+        kubelet.complete(merge);
+        writeJson(ns, "seg", RunLayout.report("latest-test"), new ReportSummary("latest-test", "segmentation",
+                "checkpoints/step-000000000300/", 500L, 71.234, 95.1, null, null, null));
+        MdeqTrainingJobStatus done = awaitStatus(ns, "seg", s -> s.phase() == Phase.Succeeded);
+        assertEquals("mIoU 71.23", done.metric());
+        assertEquals(Integer.valueOf(4), done.evaluation().shardsDone());
+        assertEquals("seg-merge", done.evaluation().mergeJobName());
+    }
+
+    @Test
+    void evaluationDisabledSucceedsWhenTrainingDoes() {
+        String ns = newNamespace();
+        create(ns, "noeval", withEvaluation(validSpec(), new EvaluationSpec(false, null, null, null, null, null, null,
+                null, null, null)));
+        kubelet.complete(awaitJob(ns, "noeval-train"));
+        MdeqTrainingJobStatus done = awaitStatus(ns, "noeval", s -> s.phase() == Phase.Succeeded);
+        assertNull(done.condition("Evaluated"));
+        assertTrue(job(ns, "noeval-eval").isEmpty());
+    }
+
+    private void assertTrainerJobSpec(String ns, Job trainer) {
+        String runUri = "file:" + storeDir + "/runs/" + ns + "/cls";
+        Container container = container(trainer);
+        assertEquals(List.of("train", "--run", runUri), container.getArgs());
+        assertEquals("registry.test/mdeq:test", container.getImage(), "the operator's default image");
+        assertEquals("2", container.getResources().getLimits().get("nvidia.com/gpu").getAmount());
+        assertEquals("2", container.getResources().getRequests().get("nvidia.com/gpu").getAmount());
+        Map<String, String> env = container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+        assertEquals("/var/cache/mdeq", env.get("MDEQ_CACHE_DIR"));
+        assertNull(env.get("MDEQ_S3_ENDPOINT"), "a file: store needs no S3 settings");
+        assertEquals(3, trainer.getSpec().getBackoffLimit());
+        assertEquals(3600L, trainer.getSpec().getActiveDeadlineSeconds());
+        assertEquals("Never", trainer.getSpec().getTemplate().getSpec().getRestartPolicy());
+        assertTrue(trainer.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds() > 20,
+                "longer than RUN.SHUTDOWN_GRACE_SECONDS (20 s)");
+        assertEquals("cls", trainer.getMetadata().getOwnerReferences().get(0).getName());
+        assertEquals("MdeqTrainingJob", trainer.getMetadata().getOwnerReferences().get(0).getKind());
+        assertEquals("trainer", trainer.getMetadata().getLabels().get("mdeq.dev/role"));
+        assertEquals("cls", trainer.getSpec().getTemplate().getMetadata().getLabels().get("mdeq.dev/training-job"));
+        List<PodFailurePolicyRule> rules = trainer.getSpec().getPodFailurePolicy().getRules();
+        assertEquals("Ignore", rules.get(0).getAction());
+        assertEquals("DisruptionTarget", rules.get(0).getOnPodConditions().get(0).getType());
+        assertEquals("Ignore", rules.get(1).getAction());
+        assertEquals(List.of(75), rules.get(1).getOnExitCodes().getValues());
+        assertEquals("FailJob", rules.get(2).getAction());
+        assertTrue(rules.get(2).getOnExitCodes().getValues().containsAll(List.of(3, 4)));
+        assertEquals(Boolean.FALSE, trainer.getSpec().getSuspend());
+    }
+
+    static Container container(Job job) {
+        return job.getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+}

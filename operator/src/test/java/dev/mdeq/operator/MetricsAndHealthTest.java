@@ -1,0 +1,71 @@
+package dev.mdeq.operator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mdeq.operator.api.Phase;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/** The Prometheus metrics and the health endpoints a Deployment's probes use. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class MetricsAndHealthTest extends OperatorTestBase {
+
+    @TestHTTPResource("/q/metrics")
+    URL metrics;
+    @TestHTTPResource("/q/health/ready")
+    URL ready;
+    @TestHTTPResource("/q/health/live")
+    URL live;
+
+
+    @Test
+    void metricsCountJobsByPhaseReconciliationsAndRestarts() throws Exception {
+        String ns = newNamespace();
+        create(ns, "m", validSpec());
+        var trainer = awaitJob(ns, "m-train");
+        kubelet.terminate(kubelet.run(kubelet.createPod(trainer)), 1, "Error");
+        kubelet.run(kubelet.createPod(trainer));
+        awaitStatus(ns, "m", s -> s.phase() == Phase.Training && Integer.valueOf(1).equals(s.trainer().restarts()));
+
+        String text = get(metrics).body();
+        assertTrue(text.contains("mdeq_jobs{phase=\"Training\"}"), "jobs by phase");
+        String mdeqLines = text.lines().filter(l -> l.startsWith("mdeq_")).collect(java.util.stream.Collectors.joining("\n"));
+        assertTrue(value(text, "mdeq_jobs{phase=\"Training\"}") >= 1.0, mdeqLines);
+        assertTrue(value(text, "mdeq_reconciliations_total{result=\"ok\"}") >= 1.0, "reconciliations");
+        assertTrue(text.contains("mdeq_reconcile_duration_seconds_count"), "reconcile duration");
+        assertTrue(value(text, "mdeq_pod_restarts_total{role=\"trainer\"}") >= 1.0, "pod restarts");
+        assertTrue(value(text, "mdeq_child_jobs_created_total{role=\"trainer\"}") >= 1.0, "jobs created");
+    }
+
+    @Test
+    void healthEndpointsAreUp() throws Exception {
+        HttpResponse<String> readiness = get(ready);
+        assertEquals(200, readiness.statusCode(), readiness.body());
+        assertTrue(readiness.body().contains("\"UP\""));
+        assertEquals(200, get(live).statusCode());
+    }
+
+    private static HttpResponse<String> get(URL url) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url.toString())).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The value of a sample line (the first whose name and labels start with {@code series}). */
+    private static double value(String text, String series) {
+        String prefix = series.substring(0, series.length() - 1);
+        return text.lines()
+                .filter(line -> line.startsWith(series) || line.startsWith(prefix + ",") && series.endsWith("}"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+}

@@ -1,0 +1,153 @@
+package dev.mdeq.operator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mdeq.operator.api.Condition;
+import dev.mdeq.operator.api.MdeqTrainingJobStatus;
+import dev.mdeq.operator.api.Phase;
+import dev.mdeq.runstore.run.Progress;
+import dev.mdeq.runstore.run.RunLayout;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import java.time.Instant;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** Why pods fail or wait, restarts, resumes, and a spent restart budget, as the status and events tell them. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class PodFailureTest extends OperatorTestBase {
+
+
+    @Test
+    void restartedTrainerShowsRestartsAndTheCheckpointItResumedFrom() {
+        String ns = newNamespace();
+        create(ns, "rs", validSpec());
+        Job trainer = awaitJob(ns, "rs-train");
+        Pod first = kubelet.run(kubelet.createPod(trainer));
+        kubelet.jobCounts(trainer, 1, 0, 0);
+        awaitStatus(ns, "rs", s -> s.phase() == Phase.Training);
+
+        // Preempted: the pod checkpointed on SIGTERM (exit 75); the Job makes a new pod, which resumes.
+        kubelet.terminate(first, 75, "Error", Kubelet.preempted());
+        Pod second = kubelet.run(kubelet.createPod(trainer));
+        kubelet.jobCounts(trainer, 1, 0, 0);
+        writeJson(ns, "rs", RunLayout.PROGRESS, progress("checkpoints/step-000000000100/", "checkpoints/step-000000000100/"));
+        MdeqTrainingJobStatus resumed = awaitStatus(ns, "rs", s -> s.trainer() != null && s.trainer().resumedFrom() != null
+                && Integer.valueOf(1).equals(s.trainer().restarts()));
+        assertEquals("checkpoints/step-000000000100/", resumed.trainer().resumedFrom());
+        assertEquals(first.getMetadata().getName(), resumed.trainer().lastFailure().pod());
+        assertEquals("Preempted", resumed.trainer().lastFailure().reason());
+        assertEquals(Integer.valueOf(75), resumed.trainer().lastFailure().exitCode());
+        assertTrue(resumed.trainer().lastFailure().message().contains("checkpoint"), resumed.trainer().lastFailure().message());
+        assertEquals(Phase.Training, resumed.phase());
+        assertTrue(resumed.condition("PodsHealthy").statusTrue(), "the new pod runs");
+
+        // A second stop: restarts counts both.
+        kubelet.terminate(second, 1, "Error");
+        kubelet.run(kubelet.createPod(trainer));
+        kubelet.jobCounts(trainer, 1, 1, 0);
+        awaitStatus(ns, "rs", s -> Integer.valueOf(2).equals(s.trainer().restarts()));
+    }
+
+    @Test
+    void oomKilledPodSurfacesInConditionsAndEvents() {
+        String ns = newNamespace();
+        create(ns, "oom", validSpec());
+        Job trainer = awaitJob(ns, "oom-train");
+        Pod pod = kubelet.run(kubelet.createPod(trainer));
+        kubelet.terminate(pod, 137, "OOMKilled");
+        kubelet.jobCounts(trainer, 0, 1, 0);
+        MdeqTrainingJobStatus status = awaitStatus(ns, "oom",
+                s -> s.condition("PodsHealthy") != null && "OOMKilled".equals(s.condition("PodsHealthy").reason()));
+        Condition pods = status.condition("PodsHealthy");
+        assertEquals(Condition.FALSE, pods.status());
+        assertTrue(pods.message().contains("OOMKilled") && pods.message().contains("137"), pods.message());
+        assertEquals("OOMKilled", status.trainer().lastFailure().reason());
+        awaitEvent(ns, "OOMKilled");
+    }
+
+    @Test
+    void unschedulablePodSurfacesWithTheSchedulersMessage() {
+        String ns = newNamespace();
+        create(ns, "gpu", validSpec());
+        Job trainer = awaitJob(ns, "gpu-train");
+        String message = "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.";
+        kubelet.unschedulable(kubelet.createPod(trainer), message);
+        kubelet.jobCounts(trainer, 1, 0, 0);
+        MdeqTrainingJobStatus status = awaitStatus(ns, "gpu",
+                s -> s.condition("Ready") != null && "Unschedulable".equals(s.condition("Ready").reason()));
+        assertEquals(Phase.Pending, status.phase());
+        assertEquals(Condition.FALSE, status.condition("Ready").status());
+        assertTrue(status.condition("Ready").message().contains(message));
+        assertEquals("Unschedulable", status.condition("PodsHealthy").reason());
+        Event event = awaitEvent(ns, "Unschedulable");
+        assertEquals("Warning", event.getType());
+        assertTrue(event.getMessage().contains("Insufficient nvidia.com/gpu"));
+    }
+
+    @Test
+    void imagePullBackOffSurfaces() {
+        String ns = newNamespace();
+        create(ns, "img", validSpec());
+        Job trainer = awaitJob(ns, "img-train");
+        kubelet.imagePullBackOff(kubelet.createPod(trainer), "Back-off pulling image \"registry.test/mdeq:test\"");
+        MdeqTrainingJobStatus status = awaitStatus(ns, "img",
+                s -> s.condition("Ready") != null && "ImagePullBackOff".equals(s.condition("Ready").reason()));
+        assertTrue(status.condition("PodsHealthy").message().contains("Back-off pulling image"));
+        assertEquals(Phase.Pending, status.phase());
+    }
+
+    @Test
+    void exhaustedRestartBudgetFailsTheRunWithTheReason() {
+        String ns = newNamespace();
+        create(ns, "budget", validSpec());
+        Job trainer = awaitJob(ns, "budget-train");
+        for (int i = 0; i < 4; i++) {
+            kubelet.terminate(kubelet.run(kubelet.createPod(trainer)), 1, "Error");
+        }
+        kubelet.fail(trainer, 4, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+        MdeqTrainingJobStatus failed = awaitStatus(ns, "budget", s -> s.phase() == Phase.Failed);
+        Condition ready = failed.condition("Ready");
+        assertEquals("RestartBudgetExhausted", ready.reason());
+        assertTrue(ready.message().contains("backoff limit") && ready.message().contains("exit code 1"), ready.message());
+        assertEquals(Condition.FALSE, failed.condition("Trained").status());
+        assertEquals(Integer.valueOf(3), failed.trainer().restarts(), "4 pods, the last was not replaced");
+        assertTrue(job(ns, "budget-eval").isEmpty(), "no evaluation after a failed training");
+        awaitEvent(ns, "RestartBudgetExhausted");
+    }
+
+    @Test
+    void invalidInputExitCodeFailsAtOnceAsInvalidInput() {
+        String ns = newNamespace();
+        create(ns, "bad", validSpec());
+        Job trainer = awaitJob(ns, "bad-train");
+        kubelet.terminate(kubelet.run(kubelet.createPod(trainer)), 3, "Error");
+        kubelet.fail(trainer, 1, "PodFailurePolicy", "Container mdeq for pod x failed with exit code 3 matching FailJob rule at index 2");
+        MdeqTrainingJobStatus failed = awaitStatus(ns, "bad", s -> s.phase() == Phase.Failed);
+        assertEquals("InvalidInput", failed.condition("Ready").reason());
+        assertTrue(failed.condition("Ready").message().contains("invalid input"));
+    }
+
+    private Event awaitEvent(String ns, String reason) {
+        return Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> events(ns).stream().filter(e -> reason.equals(e.getReason())).findFirst().orElse(null),
+                        e -> e != null);
+    }
+
+    private static Progress progress(String lastCheckpoint, String resumedFrom) {
+        return new Progress(Progress.Phase.TRAINING, 1, 2, 120L, 300L, 0.5, null, null, 0.001, 6.0, 1e-4, 100.0, 90L,
+                lastCheckpoint, resumedFrom, null, Instant.now());
+    }
+
+    @SuppressWarnings("unused")
+    private static boolean noneMatch(List<Event> events, String text) {
+        return events.stream().noneMatch(e -> e.getMessage().contains(text));
+    }
+}
