@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         description = "Train and evaluate Multiscale Deep Equilibrium models, locally or as Kubernetes jobs.",
         subcommands = {
             ConfigCommand.class,
+            dev.mdeq.trainer.cli.WeightsCommand.class,
+            StoreCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -64,8 +66,9 @@ public final class Mdeq implements Runnable {
         if (e instanceof ConfigException || e instanceof InvalidInputException) {
             return ExitCodes.INVALID_INPUT;
         }
-        if (e instanceof StorageException) {
-            return ExitCodes.STORAGE_UNAVAILABLE;
+        if (e instanceof StorageException storage) {
+            // A wrong key, credential or bucket stays wrong: only an outage is worth a restart.
+            return storage.kind().retryLaterMayHelp() ? ExitCodes.STORAGE_UNAVAILABLE : ExitCodes.INVALID_INPUT;
         }
         return ExitCodes.FAILED;
     }

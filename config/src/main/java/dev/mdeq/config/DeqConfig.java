@@ -17,7 +17,8 @@ public record DeqConfig(
         BackwardFallback backwardFallback,
         int andersonM,
         double andersonLam,
-        double andersonBeta) {
+        double andersonBeta,
+        int broydenMemory) {
 
     /** Root finders for the forward and the adjoint equation. */
     public enum Solver { BROYDEN, ANDERSON, FIXED_POINT }
@@ -45,6 +46,7 @@ public record DeqConfig(
                 deq.choice("BACKWARD_FALLBACK", BackwardFallback.class),
                 deq.integer("ANDERSON_M"),
                 deq.real("ANDERSON_LAM"),
-                deq.real("ANDERSON_BETA"));
+                deq.real("ANDERSON_BETA"),
+                deq.integer("BROYDEN_MEMORY"));
     }
 }

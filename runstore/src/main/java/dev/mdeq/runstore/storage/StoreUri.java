@@ -1,6 +1,7 @@
 package dev.mdeq.runstore.storage;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The location of a store: {@code s3://bucket/prefix} or {@code file:/absolute/path} (a plain path
@@ -64,6 +65,28 @@ public record StoreUri(String scheme, String bucket, String path) {
             return new StoreUri(S3, bucket, path.isEmpty() ? clean : path + "/" + clean);
         }
         return new StoreUri(FILE, null, Path.of(path).resolve(clean).normalize().toString());
+    }
+
+    /** The URI one segment up ({@code s3://b/a/c} -> {@code s3://b/a}); empty for a bucket or {@code /}. */
+    public Optional<StoreUri> parent() {
+        if (isS3()) {
+            if (path.isEmpty()) {
+                return Optional.empty();
+            }
+            int slash = path.lastIndexOf('/');
+            return Optional.of(new StoreUri(S3, bucket, slash < 0 ? "" : path.substring(0, slash)));
+        }
+        Path parent = Path.of(path).getParent();
+        return parent == null ? Optional.empty() : Optional.of(ofPath(parent));
+    }
+
+    /** The last segment ({@code c} of {@code s3://b/a/c}); empty for a bucket root or {@code /}. */
+    public String name() {
+        if (isS3()) {
+            return path.substring(path.lastIndexOf('/') + 1);
+        }
+        Path name = Path.of(path).getFileName();
+        return name == null ? "" : name.toString();
     }
 
     @Override

@@ -1,0 +1,124 @@
+package dev.mdeq.runstore.storage;
+
+import dev.mdeq.runstore.storage.StorageException.Kind;
+import io.minio.errors.ErrorResponseException;
+import io.minio.errors.InsufficientDataException;
+import io.minio.errors.InvalidResponseException;
+import io.minio.errors.ServerException;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/** Sorts S3 client failures into transient and permanent ones, and turns them into clear messages. */
+final class S3Errors {
+    /** S3 error codes that mean "try again later", whatever the HTTP status. */
+    private static final Set<String> TRANSIENT_CODES = Set.of("SlowDown", "InternalError", "ServiceUnavailable",
+            "RequestTimeout", "Throttling", "ThrottlingException", "RequestThrottled", "TooManyRequests");
+    /** S3 error codes that mean the credentials or permissions are wrong: never retried. */
+    private static final Set<String> ACCESS_CODES = Set.of("AccessDenied", "InvalidAccessKeyId",
+            "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "TokenRefreshRequired", "AllAccessDisabled",
+            "AccountProblem", "InvalidSecurity", "RequestTimeTooSkewed", "AuthorizationHeaderMalformed");
+    private static final Pattern RESPONSE_CODE = Pattern.compile("Response code: (\\d+)");
+
+    private final String endpoint;
+    private final String bucket;
+    private final String secret;
+
+    S3Errors(String endpoint, String bucket, String secret) {
+        this.endpoint = endpoint;
+        this.bucket = bucket;
+        this.secret = secret;
+    }
+
+    /** True for failures a later attempt may not see: network errors, timeouts, 5xx, throttling. */
+    static boolean isTransient(Throwable e) {
+        if (e instanceof ErrorResponseException error) {
+            int status = error.response() == null ? 0 : error.response().code();
+            return TRANSIENT_CODES.contains(error.errorResponse().code()) || status >= 500 || status == 429;
+        }
+        if (e instanceof ServerException) {
+            return true;
+        }
+        if (e instanceof InvalidResponseException) {
+            Matcher matcher = RESPONSE_CODE.matcher(String.valueOf(e.getMessage()));
+            if (matcher.find()) {
+                int status = Integer.parseInt(matcher.group(1));
+                return status >= 500 || status == 429;
+            }
+            return false;
+        }
+        if (e instanceof SSLHandshakeException || e instanceof SSLPeerUnverifiedException) {
+            return false; // a certificate problem does not fix itself
+        }
+        return e instanceof IOException;
+    }
+
+    /** The S3 error code of a failure, or null. */
+    static String code(Throwable e) {
+        return e instanceof ErrorResponseException error ? error.errorResponse().code() : null;
+    }
+
+    /** Where an operation went: {@code s3://bucket/object at http://endpoint}. */
+    String location(String objectName) {
+        return "s3://" + bucket + (objectName.isEmpty() ? "" : "/" + objectName) + " at " + endpoint;
+    }
+
+    /** A short description of a failure for logs and messages, without any credential. */
+    String brief(Throwable e) {
+        String text;
+        if (e instanceof ErrorResponseException error) {
+            int status = error.response() == null ? 0 : error.response().code();
+            text = error.errorResponse().code() + " (HTTP " + status + "): " + error.errorResponse().message();
+        } else {
+            text = e.getClass().getName() + ": " + e.getMessage();
+        }
+        return redact(text);
+    }
+
+    /** The exception for a failure that is not retried any further. */
+    StorageException fail(String operation, String objectName, Exception e, int attempts, long elapsedNanos) {
+        String where = operation + " " + location(objectName);
+        String code = code(e);
+        if ("NoSuchKey".equals(code)) {
+            return new StorageException(Kind.NOT_FOUND, where + ": no such object", e);
+        }
+        if ("NoSuchBucket".equals(code)) {
+            return noSuchBucket(operation, objectName, e);
+        }
+        if (code != null && ACCESS_CODES.contains(code)) {
+            return new StorageException(Kind.ACCESS_DENIED, where + ": access denied (" + brief(e) + "); check the "
+                    + "credentials (files in " + S3Settings.CREDENTIALS_DIR + ", or " + S3Settings.ACCESS_KEY_ID + " / "
+                    + S3Settings.SECRET_ACCESS_KEY + ") and the bucket's policy; not retried", e);
+        }
+        if ("PreconditionFailed".equals(code)) {
+            return new StorageException(Kind.FAILED, where + ": the object was replaced while it was being read; "
+                    + "read it again", e);
+        }
+        if (e instanceof InsufficientDataException) {
+            return new StorageException(Kind.INVALID_INPUT, where + ": " + redact(e.getMessage()), e);
+        }
+        if (isTransient(e)) {
+            String seconds = String.format(Locale.ROOT, "%.1f", elapsedNanos / 1e9);
+            return new StorageException(Kind.UNAVAILABLE, where + ": unavailable after " + attempts + " attempt"
+                    + (attempts == 1 ? "" : "s") + " in " + seconds + " s (" + brief(e) + ")", e);
+        }
+        return new StorageException(Kind.FAILED, where + " failed: " + brief(e), e);
+    }
+
+    StorageException noSuchBucket(String operation, String objectName, Exception cause) {
+        return new StorageException(Kind.NO_SUCH_BUCKET, operation + " " + location(objectName) + ": bucket '"
+                + bucket + "' does not exist at " + endpoint + "; create it or fix the store URI", cause);
+    }
+
+    /** Removes the secret from a text (it is never sent, so this is a second line of defence). */
+    String redact(String text) {
+        if (text == null) {
+            return "";
+        }
+        return secret.length() >= 6 ? text.replace(secret, "****") : text;
+    }
+}
