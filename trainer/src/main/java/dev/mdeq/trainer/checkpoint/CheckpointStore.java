@@ -303,17 +303,13 @@ public final class CheckpointStore {
             return;
         }
         log.accept("replacing the earlier checkpoint files in " + folder);
-        run.delete(folder + CheckpointManifest.KEY);
-        for (ObjectInfo info : existing) {
-            run.delete(info.key());
-        }
+        deleteFolder(folder);
     }
 
+    /** Deletes a checkpoint folder, its manifest first so that no reader takes it for complete. */
     private void deleteFolder(String folder) {
         run.delete(folder + CheckpointManifest.KEY);
-        for (ObjectInfo info : run.list(folder)) {
-            run.delete(info.key());
-        }
+        run.deleteAll(folder);
     }
 
     private static Sha256.Digest digest(Path file) {
