@@ -48,10 +48,14 @@ public final class Gradients {
     public static double clipByGlobalNorm(Map<String, NDArray> parameters, double maxNorm) {
         double total = globalNorm(parameters);
         float coefficient = (float) Math.min(1.0, (float) maxNorm / (float) (total + 1e-6));
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
         try (NDScope ignored = new NDScope()) {
             for (NDArray parameter : parameters.values()) {
                 parameter.getGradient().muli(coefficient);
             }
+        } finally {
+            JniUtils.setGradMode(gradMode);
         }
         return total;
     }

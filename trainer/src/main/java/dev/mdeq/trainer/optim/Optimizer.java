@@ -3,6 +3,7 @@ package dev.mdeq.trainer.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.mdeq.trainer.weights.RawTensor;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -33,12 +34,18 @@ public abstract class Optimizer implements AutoCloseable {
      */
     public final void step(Map<String, NDArray> parameters, double lr) {
         stepCount++;
+        // In-place updates of leaves that require gradients are only allowed without autograd
+        // recording, which is a per-thread mode in PyTorch.
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
         try (NDScope ignored = new NDScope()) {
             for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
                 NDArray parameter = entry.getValue();
                 NDArray gradient = parameter.getGradient();
                 update(entry.getKey(), parameter, gradient, lr, stepCount);
             }
+        } finally {
+            JniUtils.setGradMode(gradMode);
         }
     }
 

@@ -88,6 +88,21 @@ class OptimizerTest {
     }
 
     @Test
+    void stepWorksWhileAutogradIsRecordingOnTheCallingThread() {
+        Map<String, NDArray> parameters = ParameterFixture.parameters(manager, initial, SHAPES);
+        ParameterFixture.setGradients(parameters, gradients.get(0));
+        boolean before = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+        try (Optimizer adam = new Adam(0.0)) {
+            adam.step(parameters, 0.01);
+            assertTrue(ai.djl.pytorch.jni.JniUtils.isGradMode(), "the caller's mode is restored");
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(before);
+        }
+        assertTrue(Math.abs(ParameterFixture.values(parameters.get("gn.bias"))[0] - initial.get("gn.bias")[0]) > 1e-3);
+    }
+
+    @Test
     void nesterovWithoutMomentumIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> new Sgd(0.0, 0.0, true));
     }
