@@ -24,6 +24,8 @@ import java.util.Map;
  * @param bestMetric the best validation metric so far (null before the first validation)
  * @param bestStep the step of the best checkpoint
  * @param trainingSeconds wall-clock seconds spent training so far, over all restarts
+ * @param epochLossSum sum of the training losses of the steps done in the current epoch
+ * @param epochSteps steps done in the current epoch (the epoch's mean loss survives a restart)
  * @param history one record per finished epoch
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -39,6 +41,8 @@ public record TrainingState(
         Double bestMetric,
         Long bestStep,
         double trainingSeconds,
+        double epochLossSum,
+        int epochSteps,
         List<EpochRecord> history) {
 
     /** The file name of this part inside a checkpoint folder. */
@@ -53,9 +57,40 @@ public record TrainingState(
         }
     }
 
-    /** The state of a run that has not taken a step yet. */
-    public static TrainingState fresh(long seed, String configSha256, String metricName) {
-        return new TrainingState(0, 0, 0, seed, configSha256, Map.of(), metricName, null, null, 0.0, List.of());
+    /** The state of a run that has not taken a step yet, starting at {@code epoch}. */
+    public static TrainingState fresh(int epoch, long seed, String configSha256, String metricName) {
+        return new TrainingState(0, epoch, 0, seed, configSha256, Map.of(), metricName, null, null, 0.0, 0.0, 0,
+                List.of());
+    }
+
+    /** After one more optimizer step with loss {@code loss}, at {@code position} of the same epoch. */
+    public TrainingState afterStep(int newPosition, double loss, Map<String, Long> newRng) {
+        return new TrainingState(step + 1, epoch, newPosition, seed, configSha256, newRng, metricName, bestMetric,
+                bestStep, trainingSeconds, epochLossSum + loss, epochSteps + 1, history);
+    }
+
+    /**
+     * At the start of the next epoch, with the finished epoch's record appended; {@code best}
+     * makes its metric the best so far.
+     */
+    public TrainingState nextEpoch(EpochRecord record, boolean best) {
+        List<EpochRecord> newHistory = new java.util.ArrayList<>(history);
+        newHistory.add(record);
+        return new TrainingState(step, epoch + 1, 0, seed, configSha256, rng, metricName,
+                best ? record.metric() : bestMetric, best ? Long.valueOf(step) : bestStep, trainingSeconds, 0.0, 0,
+                newHistory);
+    }
+
+    /** With {@code seconds} more of training time. */
+    public TrainingState plusTrainingSeconds(double seconds) {
+        return new TrainingState(step, epoch, position, seed, configSha256, rng, metricName, bestMetric, bestStep,
+                trainingSeconds + seconds, epochLossSum, epochSteps, history);
+    }
+
+    /** The same state recorded as belonging to a config with hash {@code sha256} (an allowed config change). */
+    public TrainingState withConfigSha256(String sha256) {
+        return new TrainingState(step, epoch, position, seed, sha256, rng, metricName, bestMetric, bestStep,
+                trainingSeconds, epochLossSum, epochSteps, history);
     }
 
     /**

@@ -195,7 +195,7 @@ class CheckpointStoreTest {
 
     private static TrainingState state(long step) {
         return new TrainingState(step, (int) (step / 4), (int) (step % 4) * 32, 42L, "c0ffee", Map.of("dropout", step * 7),
-                "top1", 61.5, step - 1, 12.5 * step,
+                "top1", 61.5, step - 1, 12.5 * step, 0.75 * step, (int) (step % 4),
                 List.of(new TrainingState.EpochRecord(0, 4, 1.25, 55.0, 30.0)));
     }
 
