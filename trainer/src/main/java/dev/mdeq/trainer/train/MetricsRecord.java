@@ -16,6 +16,7 @@ import java.time.Instant;
  * @param mode {@code pretrain} (unrolled) or {@code deq} (equilibrium) for the last step
  * @param solverSteps mean forward solver steps over the interval
  * @param solverResidual mean final forward residual over the interval
+ * @param gradNorm mean global gradient norm (before clipping) over the interval
  * @param samplesPerSecond training throughput over the interval
  * @param metric validation metric (epoch lines)
  * @param metricName {@code top1} or {@code mIoU}
@@ -33,6 +34,7 @@ public record MetricsRecord(
         String mode,
         Double solverSteps,
         Double solverResidual,
+        Double gradNorm,
         Double samplesPerSecond,
         Double metric,
         String metricName,
