@@ -14,8 +14,10 @@ import picocli.CommandLine.Command;
         description = "Train and evaluate Multiscale Deep Equilibrium models, locally or as Kubernetes jobs.",
         subcommands = {
             ConfigCommand.class,
+            dev.mdeq.trainer.cli.DatasetCommand.class,
             dev.mdeq.trainer.cli.WeightsCommand.class,
             StoreCommand.class,
+            dev.mdeq.evaluator.cli.EvaluateCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -1,0 +1,112 @@
+package dev.mdeq.evaluator.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mdeq.evaluator.image.LabelImage;
+import dev.mdeq.evaluator.image.LabelPngs;
+import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.run.Progress;
+import dev.mdeq.runstore.run.ReportSummary;
+import dev.mdeq.runstore.run.RunJson;
+import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.storage.LocalObjectStore;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The evaluate commands on real files (the CLI's exit-code mapping is Mdeq's, in the cli module). */
+class EvaluateCommandTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cmd = new CommandLine(new EvaluateCommand());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        return cmd.execute(args);
+    }
+
+    @BeforeEach
+    void files() {
+        LocalObjectStore gt = new LocalObjectStore(dir.resolve("gt"));
+        LocalObjectStore pred = new LocalObjectStore(dir.resolve("pred"));
+        // two 4x2 images: road (7) and car (26) with one unlabeled (0) ground-truth pixel
+        byte[] truth = {7, 7, 7, 7, 26, 26, 26, 0};
+        byte[] guess = {7, 7, 7, 26, 26, 26, 7, 7};
+        for (String stem : new String[] {"aachen_000000_000019", "aachen_000001_000019"}) {
+            gt.putBytes("aachen/" + stem + "_gtFine_labelIds.png", LabelPngs.writeGrey(new LabelImage(4, 2, truth)));
+            pred.putBytes(stem + "_leftImg8bit.png", LabelPngs.writeGrey(new LabelImage(4, 2, guess)));
+        }
+    }
+
+    @Test
+    void scoresPredictionsAndPrintsTheHeadline() {
+        String runDir = dir.resolve("run").toString();
+        int code = run("predictions", "--pred", dir.resolve("pred").toString(), "--gt",
+                "file:" + dir.resolve("gt"), "--out", runDir, "--eval-id", "cli", "--progress", "log");
+        assertEquals(0, code, err.toString());
+        // road: tp 3, fp 1, fn 1 -> 60 %; car: tp 2, fp 1, fn 1 -> 50 %; 17 classes absent
+        assertTrue(out.toString().contains("mIoU 55.00 % (Cityscapes benchmark), 5.79 % (MDEQ reference formula)"),
+                out.toString());
+        assertTrue(out.toString().contains("pixel accuracy 71.43 %"), out.toString());
+        assertTrue(out.toString().contains("report: file:" + runDir + "/eval/cli/report.html"), out.toString());
+        ReportSummary s = RunJson.read(new LocalObjectStore(Path.of(runDir)).getBytes(RunLayout.report("cli")),
+                ReportSummary.class, "report");
+        assertEquals(55.0, s.miou(), 1e-9);
+    }
+
+    @Test
+    void shardsThenMerge() {
+        String runDir = dir.resolve("run").toString();
+        for (int i = 0; i < 2; i++) {
+            assertEquals(0, run("predictions", "--pred", dir.resolve("pred").toString(), "--gt",
+                    dir.resolve("gt").toString(), "--out", runDir, "--shard", i + "/2", "--progress", "log"));
+        }
+        assertTrue(out.toString().contains("mdeq evaluate merge --run file:" + runDir + " --eval-id predictions "
+                + "--shards 2"), out.toString());
+        assertEquals(0, run("merge", "--run", runDir, "--eval-id", "predictions", "--shards", "2"), err.toString());
+        assertTrue(out.toString().contains("mIoU 55.00 %"), out.toString());
+        Progress p = RunJson.read(new LocalObjectStore(Path.of(runDir)).getBytes(
+                RunLayout.evalProgress("predictions")), Progress.class, "progress");
+        assertEquals(Progress.Phase.SUCCEEDED, p.phase());
+    }
+
+    @Test
+    void mergeOfAnIncompleteSetFailsWithTheMissingShards() {
+        String runDir = dir.resolve("run").toString();
+        assertEquals(0, run("predictions", "--pred", dir.resolve("pred").toString(), "--gt",
+                dir.resolve("gt").toString(), "--out", runDir, "--shard", "1/3", "--progress", "log"));
+        CommandLine cmd = new CommandLine(new EvaluateCommand());
+        Exception[] thrown = new Exception[1];
+        cmd.setExecutionExceptionHandler((ex, c, parsed) -> {
+            thrown[0] = ex;
+            return 3;
+        });
+        assertEquals(3, cmd.execute("merge", "--run", runDir, "--eval-id", "predictions", "--shards", "3"));
+        InvalidInputException e = assertInstanceOf(InvalidInputException.class, thrown[0]);
+        assertTrue(e.getMessage().contains("shard 0, 2"), e.getMessage());
+        Progress p = RunJson.read(new LocalObjectStore(Path.of(runDir)).getBytes(
+                RunLayout.evalProgress("predictions")), Progress.class, "progress");
+        assertEquals(Progress.Phase.FAILED, p.phase());
+    }
+
+    @Test
+    void usageErrorsSayWhatIsValid() {
+        assertEquals(2, run("predictions", "--pred", "p", "--gt", "g", "--shard", "3/3"));
+        assertTrue(err.toString().contains("outside 0..2"), err.toString());
+        assertEquals(2, run("predictions", "--pred", "p", "--gt", "g", "--eval-id", "../x"));
+        assertTrue(err.toString().contains("not a valid id"), err.toString());
+        assertEquals(2, run());
+        assertTrue(err.toString().contains("mdeq evaluate predictions"), err.toString());
+        assertEquals(2, run("merge", "--run", "r", "--eval-id", "e", "--shards", "0"));
+    }
+}

@@ -1,0 +1,353 @@
+package dev.mdeq.runstore.run;
+
+import dev.mdeq.runstore.storage.ObjectStore;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * Reports the progress of a long loop (evaluation images, training steps) three ways:
+ * <ul>
+ *   <li>on a terminal ({@code System.console() != null}): a live progress bar, redrawn in place;</li>
+ *   <li>otherwise (a pod's log): one structured line (JSON) per log interval;</li>
+ *   <li>a {@link Progress} heartbeat handed to a sink (e.g. written to the run folder) per
+ *       heartbeat interval; a failing sink is reported once in the output and does not stop the work.</li>
+ * </ul>
+ * Everything happens in the caller's thread when it calls {@link #advance} or {@link #set}: no
+ * background thread to leak. Not thread-safe: call it from one thread.
+ */
+public final class ProgressReporter implements AutoCloseable {
+    private static final int BAR_WIDTH = 30;
+
+    private final String label;
+    private final String unit;
+    private final long total;
+    private final boolean console;
+    private final PrintStream out;
+    private final long logIntervalNanos;
+    private final long barIntervalNanos;
+    private final long heartbeatIntervalNanos;
+    private final Consumer<Progress> heartbeat;
+    private final UnaryOperator<Progress> decorate;
+    private final LongSupplier nanoTime;
+    private final Clock clock;
+    private final long startNanos;
+    private final Map<String, String> details = new LinkedHashMap<>();
+
+    private Progress.Phase phase;
+    private long done;
+    private String metricName;
+    private Double metric;
+    private long lastLog;
+    private long lastBar;
+    private long lastHeartbeat;
+    private int lastBarLength;
+    private boolean heartbeatFailed;
+    private boolean finished;
+
+    private ProgressReporter(Builder b) {
+        this.label = b.label;
+        this.unit = b.unit;
+        this.total = b.total;
+        this.console = b.console;
+        this.out = b.out;
+        this.logIntervalNanos = b.logInterval.toNanos();
+        this.barIntervalNanos = b.barInterval.toNanos();
+        this.heartbeatIntervalNanos = b.heartbeatInterval.toNanos();
+        this.heartbeat = b.heartbeat;
+        this.decorate = b.decorate;
+        this.nanoTime = b.nanoTime;
+        this.clock = b.clock;
+        this.phase = b.phase;
+        this.startNanos = nanoTime.getAsLong();
+        this.lastLog = startNanos;
+        this.lastBar = startNanos;
+        this.lastHeartbeat = startNanos;
+    }
+
+    /**
+     * A reporter builder.
+     *
+     * @param label what is counted, shown first on every line (e.g. {@code evaluate})
+     * @param phase the phase the heartbeat reports
+     * @param total units to do (0 or less: unknown)
+     */
+    public static Builder builder(String label, Progress.Phase phase, long total) {
+        return new Builder(label, phase, total);
+    }
+
+    /** Adds {@code n} units done. */
+    public void advance(long n) {
+        set(done + n);
+    }
+
+    /** Sets the units done so far. */
+    public void set(long doneSoFar) {
+        this.done = doneSoFar;
+        long now = nanoTime.getAsLong();
+        if (console) {
+            if (now - lastBar >= barIntervalNanos || (total > 0 && done >= total)) {
+                drawBar(now);
+            }
+        } else if (now - lastLog >= logIntervalNanos) {
+            logLine(now, "progress");
+        }
+        if (heartbeat != null && now - lastHeartbeat >= heartbeatIntervalNanos) {
+            sendHeartbeat(now, null);
+        }
+    }
+
+    /** A value shown on the bar and the log line (e.g. {@code mIoU=71.3}); null removes it. */
+    public void detail(String key, String value) {
+        if (value == null) {
+            details.remove(key);
+        } else {
+            details.put(key, value);
+        }
+    }
+
+    /** The metric the heartbeat carries ({@link Progress#metric}); it is shown as a detail too. */
+    public void metric(String name, double value) {
+        this.metricName = name;
+        this.metric = Double.isFinite(value) ? value : null;
+        detail(name, Double.isFinite(value) ? String.format("%.2f", value) : "n/a");
+    }
+
+    /** The phase the next heartbeat reports. */
+    public void phase(Progress.Phase newPhase) {
+        this.phase = newPhase;
+    }
+
+    public long done() {
+        return done;
+    }
+
+    /** Units per second since the start (null before anything is done). */
+    public Double rate() {
+        double seconds = (nanoTime.getAsLong() - startNanos) / 1e9;
+        return done == 0 || seconds <= 0 ? null : done / seconds;
+    }
+
+    /** Seconds to the end at the current rate, or null when unknown. */
+    public Long etaSeconds() {
+        Double rate = rate();
+        if (rate == null || total <= 0) {
+            return null;
+        }
+        return Math.max(0, Math.round((total - done) / rate));
+    }
+
+    /** The heartbeat as it would be sent now. */
+    public Progress snapshot(String message) {
+        Progress p = new Progress(phase, null, null, done, total > 0 ? total : null, null, metric, metricName,
+                null, null, null, rate(), etaSeconds(), null, null, message, clock.instant());
+        return decorate == null ? p : decorate.apply(p);
+    }
+
+    /** Ends the bar line, logs a final line and sends a final heartbeat (once). */
+    public void finish(Progress.Phase finalPhase, String message) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        this.phase = finalPhase;
+        long now = nanoTime.getAsLong();
+        if (console) {
+            drawBar(now);
+            out.println();
+            if (message != null) {
+                out.println(label + ": " + message);
+            }
+        } else {
+            logLine(now, "finished", message);
+        }
+        if (heartbeat != null) {
+            sendHeartbeat(now, message);
+        }
+        out.flush();
+    }
+
+    /** Finishes with the current phase if {@link #finish} was not called. */
+    @Override
+    public void close() {
+        finish(phase, null);
+    }
+
+    private void drawBar(long now) {
+        lastBar = now;
+        StringBuilder line = new StringBuilder(label).append(' ');
+        if (total > 0) {
+            int filled = (int) Math.min(BAR_WIDTH, BAR_WIDTH * done / total);
+            line.append('[').append("#".repeat(filled)).append(".".repeat(BAR_WIDTH - filled)).append("] ");
+            line.append(done).append('/').append(total).append(' ').append(unit);
+            line.append(String.format(" %3d%%", (int) (100 * done / total)));
+        } else {
+            line.append(done).append(' ').append(unit);
+        }
+        Double rate = rate();
+        if (rate != null) {
+            line.append(String.format(" %.2f %s/s", rate, unit));
+        }
+        Long eta = etaSeconds();
+        if (eta != null && done < total) {
+            line.append(" ETA ").append(formatSeconds(eta));
+        }
+        details.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+        int length = line.length();
+        if (length < lastBarLength) {
+            line.append(" ".repeat(lastBarLength - length));
+        }
+        lastBarLength = length;
+        out.print("\r" + line);
+        out.flush();
+    }
+
+    private void logLine(long now, String event) {
+        logLine(now, event, null);
+    }
+
+    private void logLine(long now, String event, String message) {
+        lastLog = now;
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("time", clock.instant().toString());
+        fields.put("event", event);
+        fields.put("label", label);
+        fields.put("phase", phase);
+        fields.put("done", done);
+        if (total > 0) {
+            fields.put("total", total);
+            fields.put("percent", Math.round(1000.0 * done / total) / 10.0);
+        }
+        fields.put("unit", unit);
+        Double rate = rate();
+        if (rate != null) {
+            fields.put("perSecond", Math.round(rate * 1000) / 1000.0);
+        }
+        Long eta = etaSeconds();
+        if (eta != null) {
+            fields.put("etaSeconds", eta);
+        }
+        fields.putAll(details);
+        if (message != null) {
+            fields.put("message", message);
+        }
+        out.println(RunJson.writeLine(fields));
+        out.flush();
+    }
+
+    private void sendHeartbeat(long now, String message) {
+        lastHeartbeat = now;
+        try {
+            heartbeat.accept(snapshot(message));
+        } catch (RuntimeException e) {
+            if (!heartbeatFailed) {
+                heartbeatFailed = true;
+                out.println((console ? "\n" : "") + label + ": warning: cannot write the progress heartbeat ("
+                        + e.getMessage() + "); the work goes on");
+            }
+        }
+    }
+
+    static String formatSeconds(long seconds) {
+        long h = seconds / 3600;
+        long m = (seconds % 3600) / 60;
+        long s = seconds % 60;
+        return h > 0 ? String.format("%d:%02d:%02d", h, m, s) : String.format("%d:%02d", m, s);
+    }
+
+    /** Options of a {@link ProgressReporter}; every one has a default. */
+    public static final class Builder {
+        private final String label;
+        private final Progress.Phase phase;
+        private final long total;
+        private String unit = "items";
+        private boolean console = System.console() != null;
+        private PrintStream out = System.err;
+        private Duration logInterval = Duration.ofSeconds(30);
+        private Duration barInterval = Duration.ofMillis(200);
+        private Duration heartbeatInterval = Duration.ofSeconds(15);
+        private Consumer<Progress> heartbeat;
+        private UnaryOperator<Progress> decorate;
+        private LongSupplier nanoTime = System::nanoTime;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(String label, Progress.Phase phase, long total) {
+            this.label = label;
+            this.phase = phase;
+            this.total = total;
+        }
+
+        /** Name of a unit, plural (e.g. {@code images}, {@code steps}). */
+        public Builder unit(String value) {
+            this.unit = value;
+            return this;
+        }
+
+        /** Bar (true) or log lines (false); defaults to whether a console is attached. */
+        public Builder console(boolean value) {
+            this.console = value;
+            return this;
+        }
+
+        /** Where bar and log lines go (default standard error, so standard output stays clean). */
+        public Builder out(PrintStream value) {
+            this.out = value;
+            return this;
+        }
+
+        /** Time between structured log lines (default 30 s). */
+        public Builder logInterval(Duration value) {
+            this.logInterval = value;
+            return this;
+        }
+
+        /** Time between bar redraws (default 200 ms). */
+        public Builder barInterval(Duration value) {
+            this.barInterval = value;
+            return this;
+        }
+
+        /** Sends a heartbeat to {@code sink} at most once per {@code interval}, and at the end. */
+        public Builder heartbeat(Consumer<Progress> sink, Duration interval) {
+            this.heartbeat = sink;
+            this.heartbeatInterval = interval;
+            return this;
+        }
+
+        /** Writes each heartbeat as JSON to {@code key} of {@code store} (e.g. {@link RunLayout#PROGRESS}). */
+        public Builder heartbeatTo(ObjectStore store, String key, Duration interval) {
+            return heartbeat(p -> store.putBytes(key, RunJson.write(p)), interval);
+        }
+
+        /** Fills fields of each heartbeat the reporter does not know (epoch, loss, lr, ...). */
+        public Builder decorate(UnaryOperator<Progress> value) {
+            this.decorate = value;
+            return this;
+        }
+
+        /** Time sources (tests). */
+        public Builder clocks(LongSupplier nanos, Clock wallClock) {
+            this.nanoTime = nanos;
+            this.clock = wallClock;
+            return this;
+        }
+
+        /** Starts: a first log line (pods) and a first heartbeat. */
+        public ProgressReporter start() {
+            ProgressReporter r = new ProgressReporter(this);
+            long now = r.startNanos;
+            if (!r.console) {
+                r.logLine(now, "started");
+            }
+            if (r.heartbeat != null) {
+                r.sendHeartbeat(now, null);
+            }
+            return r;
+        }
+    }
+}
