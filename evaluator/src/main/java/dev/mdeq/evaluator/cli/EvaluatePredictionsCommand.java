@@ -1,11 +1,9 @@
 package dev.mdeq.evaluator.cli;
 
 import dev.mdeq.evaluator.predictions.PredictionScoring;
-import dev.mdeq.evaluator.report.EvalReport;
 import dev.mdeq.evaluator.shard.EvaluationDriver;
 import dev.mdeq.evaluator.shard.ShardSpec;
 import dev.mdeq.runstore.run.ExitCodes;
-import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
 import java.util.concurrent.Callable;
@@ -73,20 +71,8 @@ final class EvaluatePredictionsCommand implements Callable<Integer> {
             PredictionScoring scoring = new PredictionScoring(predStore, gtStore, imageStore, runStore);
             EvaluationDriver.Result result = scoring.run(
                     new PredictionScoring.Settings(evalId, shard, skipBad, samples), b -> b.progress(progress::apply));
-            if (result.report() != null) {
-                printHeadline(result.report(), runStore);
-            } else {
-                spec.commandLine().getOut().println("shard " + shard + " written to "
-                        + runStore.root().resolve(result.partialKey()) + "; when all " + shard.count()
-                        + " shards are done: mdeq evaluate merge --run " + runStore.root() + " --eval-id " + evalId
-                        + " --shards " + shard.count());
-            }
+            Headlines.printResult(spec.commandLine().getOut(), result, runStore, evalId, shard);
         }
         return ExitCodes.OK;
-    }
-
-    private void printHeadline(EvalReport r, ObjectStore runStore) {
-        Headlines.print(spec.commandLine().getOut(), r, runStore.root().resolve(RunLayout.reportHtml(r.evalId()))
-                .toString());
     }
 }

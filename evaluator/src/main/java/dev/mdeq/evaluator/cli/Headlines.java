@@ -1,12 +1,29 @@
 package dev.mdeq.evaluator.cli;
 
 import dev.mdeq.evaluator.report.EvalReport;
+import dev.mdeq.evaluator.shard.EvaluationDriver;
+import dev.mdeq.evaluator.shard.ShardSpec;
+import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.storage.ObjectStore;
 import java.io.PrintWriter;
 import java.util.Locale;
 
 /** The few lines an evaluation command prints on standard output when it has written a report. */
 final class Headlines {
     private Headlines() {
+    }
+
+    /** The headline of a report, or for a shard where its partial went and how to merge. */
+    static void printResult(PrintWriter out, EvaluationDriver.Result result, ObjectStore runStore, String evalId,
+            ShardSpec shard) {
+        if (result.report() != null) {
+            print(out, result.report(), runStore.root().resolve(RunLayout.reportHtml(evalId)).toString());
+        } else {
+            out.println("shard " + shard + " written to " + runStore.root().resolve(result.partialKey()) + "; when all "
+                    + shard.count() + " shards are done: mdeq evaluate merge --run " + runStore.root() + " --eval-id "
+                    + evalId + " --shards " + shard.count());
+            out.flush();
+        }
     }
 
     static void print(PrintWriter out, EvalReport r, String reportLocation) {

@@ -79,8 +79,11 @@ public final class CityscapesTransforms {
         return toSample(index, window, labelWindow, outH, outW, flip, settings.ignoreLabel());
     }
 
-    /** The reference's image_resize: the long side becomes {@code longSize}, the other int(x * long / old + 0.5). */
-    static int[] scaledSize(int width, int height, int longSize) {
+    /**
+     * The reference's image_resize: the long side becomes {@code longSize}, the other
+     * int(x * long / old + 0.5); returns {@code {width, height}}.
+     */
+    public static int[] scaledSize(int width, int height, int longSize) {
         if (height > width) {
             return new int[] {(int) ((double) width * longSize / height + 0.5), longSize};
         }

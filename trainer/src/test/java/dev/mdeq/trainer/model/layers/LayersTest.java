@@ -256,6 +256,28 @@ class LayersTest {
     }
 
     @Test
+    void bilinearHalfPixelMatchesPyTorchsValues() {
+        // value(row, col) = 10 * row + col on 2 x 4, resized to 4 x 2 with align_corners=False:
+        // rows 2 -> 4 sample 0 (clamped from -0.25), 0.25, 0.75, 1 (1.25 clamped to the last row);
+        // columns 4 -> 2 sample 0.5 and 2.5 (no anti-aliasing: the two nearest columns only).
+        double[] x = {0, 1, 2, 3, 10, 11, 12, 13};
+        double[] rows = {0, 0.25, 0.75, 1};
+        double[] cols = {0.5, 2.5};
+        try (NDManager scope = manager.newSubManager()) {
+            double[] y = Interpolation.bilinear(scope.create(x, new Shape(1, 1, 2, 4)), 4, 2).toDoubleArray();
+            for (int r = 0; r < 4; r++) {
+                for (int q = 0; q < 2; q++) {
+                    assertEquals(10 * rows[r] + cols[q], y[r * 2 + q], 1e-12);
+                }
+            }
+            // shrinking 4 -> 3 samples (d + 0.5) * 4 / 3 - 0.5 = 1/6, 3/2, 17/6 (no average over covered pixels)
+            double[] line = Interpolation.bilinear(scope.create(new double[] {0, 4, 0, 4}, new Shape(1, 4)), 1, 3)
+                    .toDoubleArray();
+            assertArrayEquals(new double[] {4.0 / 6, 2, 4 * 5.0 / 6}, line, 1e-12);
+        }
+    }
+
+    @Test
     void nearestUpsampleRepeatsPixels() {
         try (NDManager scope = manager.newSubManager()) {
             NDArray out = new NearestUpsample(2).forward(context(scope, false),

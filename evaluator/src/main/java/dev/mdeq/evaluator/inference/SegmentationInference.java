@@ -1,0 +1,211 @@
+package dev.mdeq.evaluator.inference;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.mdeq.config.ExperimentConfig;
+import dev.mdeq.config.TestConfig;
+import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.trainer.data.CityscapesTransforms;
+import dev.mdeq.trainer.model.MdeqModel;
+import dev.mdeq.trainer.model.layers.Interpolation;
+import dev.mdeq.trainer.solver.SolverStats;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Segmentation of one full-resolution image as the reference evaluates (MDEQ-SPEC §5), batch 1,
+ * in equilibrium mode. Without TEST.MULTI_SCALE it is the reference's validation: one pass over
+ * the image as it is, the logits (1/4 resolution) upsampled bilinearly with
+ * {@code align_corners=True} to the image's size. With TEST.MULTI_SCALE it is the reference's
+ * {@code testval} / {@code multi_scale_inference} over TEST.SCALE_LIST:
+ * <ol>
+ *   <li>for each scale s: the normalised image resized (bilinear, half-pixel centres, as
+ *       {@code cv2.resize} on the float image) so that its long side is
+ *       {@code int(TEST.BASE_SIZE * s + 0.5)};</li>
+ *   <li>s &lt;= 1: the whole resized image; s &gt; 1: {@link SlidingWindows} of the crop size
+ *       (TEST.IMAGE_SIZE), averaged by count;</li>
+ *   <li>each pass: the logits upsampled with {@code align_corners=True} to the pass's input size
+ *       and {@code exp}'d;</li>
+ *   <li>each scale's map resized (half-pixel centres) to the image size and summed over scales.</li>
+ * </ol>
+ * With TEST.FLIP_TEST every pass is averaged (as logits) with the pass on the mirrored input,
+ * mirrored back. The prediction is the argmax over classes. With a single whole-image pass the
+ * {@code exp} is left out: it cannot change the argmax, and the scores stay logits. Every
+ * intermediate of a scale or window is freed before the next one, so memory is bounded by one
+ * pass.
+ */
+public final class SegmentationInference {
+    private final MdeqModel model;
+    private final Options options;
+    private final int classes;
+    private final Set<String> checkedSizes = new HashSet<>();
+
+    /**
+     * The test settings (TEST.*).
+     *
+     * @param multiScale run the reference's multi-scale test over {@code scales} (TEST.MULTI_SCALE);
+     *     false: one pass over the image as it is
+     * @param scales the scales (TEST.SCALE_LIST)
+     * @param flip average with the horizontally mirrored pass (TEST.FLIP_TEST)
+     * @param baseSize the long side at scale 1 (TEST.BASE_SIZE)
+     * @param cropHeight window height for scales above 1 (TEST.IMAGE_SIZE[1])
+     * @param cropWidth window width (TEST.IMAGE_SIZE[0])
+     */
+    public record Options(boolean multiScale, List<Double> scales, boolean flip, int baseSize, int cropHeight,
+            int cropWidth) {
+        public Options {
+            scales = List.copyOf(scales);
+            if (multiScale && (scales.isEmpty() || scales.stream().anyMatch(s -> !(s > 0)))) {
+                throw new InvalidInputException("TEST.SCALE_LIST must hold positive scales, got " + scales);
+            }
+            if (multiScale && (baseSize < 1 || cropHeight < 1 || cropWidth < 1)) {
+                throw new InvalidInputException("TEST.BASE_SIZE and TEST.IMAGE_SIZE must be positive, got " + baseSize
+                        + " and [" + cropWidth + ", " + cropHeight + "]");
+            }
+        }
+
+        /** The options of a config. */
+        public static Options of(ExperimentConfig config) {
+            TestConfig t = config.test();
+            return new Options(t.multiScale(), t.scaleList(), t.flipTest(), t.baseSize(), t.imageSize().get(1),
+                    t.imageSize().get(0));
+        }
+
+        /** Whether the passes are summed as probabilities (several scales, or windows), not one pass of logits. */
+        public boolean sumsProbabilities() {
+            return multiScale && (scales.size() > 1 || scales.get(0) > 1);
+        }
+
+        /** The settings as the report lists them. */
+        public Map<String, String> describe() {
+            Map<String, String> out = new LinkedHashMap<>();
+            if (multiScale) {
+                out.put("scales", scales.stream().map(s -> String.format(Locale.ROOT, "%s", s))
+                        .collect(Collectors.joining(", ")) + " (long side int(" + baseSize + " x scale + 0.5))");
+            } else {
+                out.put("scales", "none: the full image as it is (TEST.MULTI_SCALE false)");
+            }
+            out.put("flip test", flip ? "yes: logits averaged with the mirrored pass" : "no");
+            if (multiScale && scales.stream().anyMatch(s -> s > 1)) {
+                out.put("sliding window", cropHeight + "x" + cropWidth + " windows, stride = window, for scales "
+                        + "above 1; averaged by count");
+            }
+            out.put("upsampling", "logits bilinear (align_corners=True) to each pass's input size"
+                    + (sumsProbabilities() ? "; exp; each scale resized bilinearly (half-pixel) to the image size "
+                    + "and summed" : ""));
+            return out;
+        }
+    }
+
+    public SegmentationInference(MdeqModel model, Options options) {
+        this.model = model;
+        this.options = options;
+        this.classes = model.config().dataset().numClasses();
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /**
+     * The class scores of one image: logits (one whole-image pass) or summed probabilities, whose
+     * argmax per pixel is the prediction.
+     *
+     * @param image {@code (1, 3, H, W)}, normalised as the data pipeline does
+     * @param solves receives the statistics of every forward solve, in order
+     * @return {@code (1, K, H, W)}, owned by the image's manager
+     */
+    public NDArray scores(NDArray image, Consumer<SolverStats> solves) {
+        Shape shape = image.getShape();
+        if (shape.dimension() != 4 || shape.get(0) != 1) {
+            throw new IllegalArgumentException("segmentation inference takes one image (1, 3, H, W), got " + shape);
+        }
+        int height = (int) shape.get(2);
+        int width = (int) shape.get(3);
+        if (!options.multiScale()) {
+            return pass(image, solves, 1.0);
+        }
+        NDManager owner = image.getManager();
+        NDArray total = owner.zeros(new Shape(1, classes, height, width), image.getDataType());
+        for (double scale : options.scales()) {
+            try (NDManager scope = owner.newSubManager()) {
+                int[] size = CityscapesTransforms.scaledSize(width, height, (int) (options.baseSize() * scale + 0.5));
+                NDArray input = image;
+                if (size[0] != width || size[1] != height) {
+                    input = Interpolation.bilinear(image, size[1], size[0]);
+                    input.attach(scope);
+                } else {
+                    image.tempAttach(scope);
+                }
+                NDArray out;
+                if (scale <= 1) {
+                    out = pass(input, solves, scale);
+                } else {
+                    out = new SlidingWindows(size[1], size[0], options.cropHeight(), options.cropWidth())
+                            .average(input, classes, window -> pass(window, solves, scale));
+                }
+                if (size[0] != width || size[1] != height) {
+                    out = Interpolation.bilinear(out, height, width);
+                }
+                total.addi(out);
+            }
+        }
+        return total;
+    }
+
+    /** The prediction of a score map {@code (1, K, H, W)}: the class of the highest score per pixel, row-major. */
+    public static byte[] argmax(NDArray scores) {
+        try (NDArray classes = scores.argMax(1); NDArray bytes = classes.toType(DataType.UINT8, false)) {
+            return bytes.toByteArray();
+        }
+    }
+
+    /** One pass on {@code input} (1, 3, h, w): logits at h x w, flip-averaged, exp when summing probabilities. */
+    private NDArray pass(NDArray input, Consumer<SolverStats> solves, double scale) {
+        long h = input.getShape().get(2);
+        long w = input.getShape().get(3);
+        checkSize(h, w, scale);
+        NDArray out = logits(input, solves, h, w);
+        if (options.flip()) {
+            NDArray mirrored = logits(input.flip(3), solves, h, w).flip(3);
+            out = out.add(mirrored).muli(0.5);
+        }
+        return options.sumsProbabilities() ? out.exp() : out;
+    }
+
+    private NDArray logits(NDArray input, Consumer<SolverStats> solves, long h, long w) {
+        try (MdeqModel.Evaluation eval = model.evaluate(input, MdeqModel.Mode.EQUILIBRIUM, false)) {
+            solves.accept(eval.solverStats());
+            return Interpolation.bilinearAlignCorners(eval.logits(), h, w);
+        }
+    }
+
+    /**
+     * The model takes an input only if its lowest-resolution branch has exactly half the size of
+     * the one above (the reference fails on other sizes too, with a shape error deep inside f).
+     */
+    private void checkSize(long h, long w, double scale) {
+        if (!checkedSizes.add(h + "x" + w)) {
+            return;
+        }
+        Shape x0 = model.net().injectionShape(new Shape(1, 3, h, w));
+        int branches = model.net().layout(x0).branches().size();
+        long multiple = 1L << (branches - 1);
+        if (x0.get(2) % multiple != 0 || x0.get(3) % multiple != 0) {
+            long factor = multiple * (h / Math.max(1, x0.get(2)));
+            throw new InvalidInputException(String.format(Locale.ROOT, "the model cannot take a %dx%d input (the "
+                    + "image at scale %s%s): its %d branches need the stem's %dx%d output to be a multiple of %d, i.e. "
+                    + "inputs whose sides are multiples of %d. Choose TEST.BASE_SIZE, TEST.SCALE_LIST and "
+                    + "TEST.IMAGE_SIZE so that every scaled image and window has such sides.", h, w, scale,
+                    scale > 1 ? ", one window" : "", branches, x0.get(2), x0.get(3), multiple, factor));
+        }
+    }
+}
