@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.trainer.model.Architecture;
@@ -51,7 +52,7 @@ public final class ModelCommand {
 
         @Override
         public void run() {
-            MdeqNet net = MdeqNet.build(Architecture.from(ConfigArguments.load(config, overrides)));
+            MdeqNet net = MdeqNet.build(Architecture.from(ConfigLoader.loadFileOrPreset(config, overrides)));
             System.out.print(ModelSummary.of(net).render(config));
         }
     }
@@ -97,7 +98,7 @@ public final class ModelCommand {
                 case "unrolled" -> MdeqModel.Mode.UNROLLED;
                 default -> throw new InvalidInputException("--mode must be deq or unrolled, got '" + mode + "'");
             };
-            ExperimentConfig experiment = ConfigArguments.load(config, overrides);
+            ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
             RawTensor images = readInput(input);
             DataType type = float64 ? DataType.FLOAT64 : DataType.FLOAT32;
             try (MdeqModel model = MdeqModel.create(experiment, Engine.getInstance().defaultDevice(), type,
