@@ -71,8 +71,10 @@ public final class ModelCommand {
         String config;
 
         @Option(names = "--weights", required = true, paramLabel = "FILE",
-                description = "weights in the reference's names: .npz, or a PyTorch checkpoint (.pth, .pth.tar, .pkl)")
-        Path weights;
+                description = "weights in the reference's names, loaded strictly: .npz, or a PyTorch checkpoint of the"
+                        + " reference (.pth, .pth.tar, .pkl), told apart by content; a path, file:/path or"
+                        + " s3://bucket/key")
+        String weights;
 
         @Option(names = "--input", required = true, paramLabel = "X.npy",
                 description = "input images, (B, 3, H, W) float32 or float64, normalised as the data pipeline does")
@@ -104,7 +106,7 @@ public final class ModelCommand {
             try (MdeqModel model = MdeqModel.create(experiment, Engine.getInstance().defaultDevice(), type,
                     experiment.run().seed());
                     NDManager manager = NDManager.newBaseManager(model.device())) {
-                model.load(WeightFiles.read(weights), StateDict.Mode.STRICT, weights.toString());
+                WeightFiles.loadInto(model.net(), weights, StateDict.Mode.STRICT);
                 NDArray x = RawArrays.toArray(manager, images, type);
                 Map<String, RawTensor> results = new LinkedHashMap<>();
                 try (MdeqModel.Evaluation evaluation = model.evaluate(x, runMode, true)) {
