@@ -2,6 +2,7 @@ package dev.mdeq.trainer.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.trainer.model.MdeqModel;
 import dev.mdeq.trainer.weights.RawTensor;
@@ -79,7 +80,7 @@ public final class WeightsCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            ExperimentConfig experiment = ConfigArguments.load(config, overrides);
+            ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
             StateDict.Mode mode = partial ? StateDict.Mode.MATCHING : StateDict.Mode.STRICT;
             DataType type = float64 ? DataType.FLOAT64 : DataType.FLOAT32;
             try (MdeqModel model = MdeqModel.create(experiment, Device.cpu(), type, experiment.run().seed())) {
