@@ -97,6 +97,7 @@ final class TrainingSession implements AutoCloseable {
     private volatile double lastSaveSeconds = -1;
     private long sessionClock = System.nanoTime();
     private int protectiveBreaks;
+    private long startStep;
     private MetricsLog metrics;
     private ProgressReporter reporter;
     private final IntervalStats interval = new IntervalStats();
@@ -156,7 +157,10 @@ final class TrainingSession implements AutoCloseable {
     /** Trains until the end, a stop request or a divergence. */
     TrainingResult train() {
         resumeOrStart();
-        reporter = ProgressReporter.builder("train", phaseNow(), totalSteps)
+        // The reporter counts this process's steps (its rate and ETA then hold after a resume);
+        // the heartbeat's step, total and ETA are the run's (decorate).
+        startStep = state.step();
+        reporter = ProgressReporter.builder("train", phaseNow(), Math.max(0, totalSteps - startStep))
                 .unit("steps")
                 .console(console)
                 .out(out)
@@ -164,7 +168,7 @@ final class TrainingSession implements AutoCloseable {
                 .heartbeatTo(run, RunLayout.PROGRESS, HEARTBEAT)
                 .decorate(this::decorate)
                 .start();
-        reporter.set(state.step());
+        reporter.detail("step", state.step() + "/" + totalSteps);
         Thread watchdog = new Thread(this::watchdog, "mdeq-shutdown-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
@@ -276,7 +280,8 @@ final class TrainingSession implements AutoCloseable {
             }
         }
         interval.add(result, lr, gradNorm, batch.size(), pretraining, dataWaitSeconds);
-        reporter.set(state.step());
+        reporter.detail("step", state.step() + "/" + totalSteps);
+        reporter.set(state.step() - startStep);
         reporter.detail("loss", String.format("%.4f", result.loss()));
         if (state.step() % Math.max(1, config.printFreq()) == 0) {
             logInterval(pretraining);
