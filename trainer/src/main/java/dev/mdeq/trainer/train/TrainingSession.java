@@ -675,6 +675,12 @@ final class TrainingSession implements AutoCloseable {
         }
         reporter.detail("samples/s", String.format("%.1f", summary.samplesPerSecond()));
         reporter.detail("dataWait", String.format("%.0f%%", 100 * summary.dataWait()));
+        if (!console) {
+            // a pod's log gets the reference's PRINT_FREQ line; a terminal has the progress line
+            log(String.format("step %d/%d epoch %d: loss %.4f, lr %.2e, %.1f samples/s%s", state.step(), totalSteps,
+                    state.epoch(), summary.loss(), summary.lr(), summary.samplesPerSecond(),
+                    summary.solverSteps() == null ? "" : String.format(", nfe %.1f", summary.solverSteps())));
+        }
     }
 
     private void log(String line) {

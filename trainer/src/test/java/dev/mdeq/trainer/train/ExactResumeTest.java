@@ -122,7 +122,8 @@ class ExactResumeTest {
         Path run = temp.resolve("abandoned");
         try (TrainerProcess first = TrainerProcess.start(shortGrace, run, temp, "abandon")) {
             first.await(() -> latestStep(run) >= 10, TIMEOUT, "the checkpoint of epoch 0");
-            Thread.sleep(1200); // a few steps into epoch 1
+            // a few steps into epoch 1 (the log has a line every PRINT_FREQ = 2 steps)
+            first.await(() -> first.log().contains("train: step 12/20"), TIMEOUT, "step 12");
             long sent = System.nanoTime();
             first.terminate();
             assertEquals(ExitCodes.INTERRUPTED, first.waitFor(TIMEOUT), first.log());
