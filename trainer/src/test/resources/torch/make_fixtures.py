@@ -195,6 +195,16 @@ def segmentation_state_dict(state_dict):
     return sd
 
 
+def mismatched_state_dict(state_dict):
+    """The tiny state dict with one entry missing, one extra and one of the wrong shape (strict loads must list them)."""
+    sd = collections.OrderedDict(state_dict)
+    for key in ('fullstage.post_fuse_layers.1.gnorm.bias', 'deq.func.post_fuse_layers.1.gnorm.bias'):
+        del sd[key]
+    sd['classifier.weight'] = torch.full((5, FINAL_CHANSIZE), 0.25)
+    sd['aux_head.weight'] = torch.ones(3, FINAL_CHANSIZE)
+    return sd
+
+
 def views():
     """Non-contiguous views, storage offsets, shared storages, stride-0 and empty tensors."""
     base = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4) * 0.5 - 3
@@ -408,6 +418,9 @@ def main():
         seg = segmentation_state_dict(sd)
         save(seg, folder, 'tiny_seg.pth')
         expected.add('tiny_seg.pth', 'ZIP', 'SEGMENTATION_STATE_DICT', seg)
+        bad = mismatched_state_dict(sd)
+        save(bad, folder, 'tiny_mismatch.pth')
+        expected.add('tiny_mismatch.pth', 'ZIP', 'BARE_STATE_DICT', bad)
 
     v = views()
     save(v, folder, 'views.pth')

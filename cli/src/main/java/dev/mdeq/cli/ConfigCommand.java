@@ -1,10 +1,7 @@
 package dev.mdeq.cli;
 
 import dev.mdeq.config.ConfigLoader;
-import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Presets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -16,14 +13,6 @@ import picocli.CommandLine.Parameters;
         subcommands = {ConfigCommand.Show.class, ConfigCommand.ListPresets.class})
 final class ConfigCommand {
 
-    /** Loads a config given as a file path or a preset name, with {@code KEY VALUE} overrides. */
-    static ExperimentConfig load(String fileOrPreset, List<String> overrides) {
-        Path file = Path.of(fileOrPreset);
-        if (Files.exists(file) || !Presets.exists(fileOrPreset)) {
-            return ConfigLoader.load(file, overrides);
-        }
-        return Presets.load(fileOrPreset, overrides);
-    }
 
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "Print the resolved config (defaults, then the yaml, then the overrides).")
@@ -37,7 +26,7 @@ final class ConfigCommand {
 
         @Override
         public void run() {
-            System.out.print(load(config, overrides).toYaml());
+            System.out.print(ConfigLoader.loadFileOrPreset(config, overrides).toYaml());
         }
     }
 

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             dev.mdeq.trainer.cli.DatasetCommand.class,
             dev.mdeq.trainer.cli.ModelCommand.class,
             dev.mdeq.trainer.cli.WeightsCommand.class,
+            dev.mdeq.trainer.cli.TrainCommand.class,
+            DemoCommand.class,
             StoreCommand.class,
             dev.mdeq.evaluator.cli.EvaluateCommand.class,
             CommandLine.HelpCommand.class

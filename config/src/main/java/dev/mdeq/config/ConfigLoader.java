@@ -41,6 +41,18 @@ public final class ConfigLoader {
     }
 
     /**
+     * Loads what a command's CONFIG argument names: an experiment yaml file, or else a shipped
+     * preset (e.g. {@code cityscapes/seg_mdeq_SMALL}). A name that is neither fails as a missing file.
+     */
+    public static ExperimentConfig loadFileOrPreset(String fileOrPreset, List<String> overrides) {
+        Path file = Path.of(fileOrPreset);
+        if (Files.exists(file) || !Presets.exists(fileOrPreset)) {
+            return load(file, overrides);
+        }
+        return Presets.load(fileOrPreset, overrides);
+    }
+
+    /**
      * Resolves an experiment given as yaml text.
      *
      * @param source names the text in error messages (a file name, a preset, a ConfigMap key)

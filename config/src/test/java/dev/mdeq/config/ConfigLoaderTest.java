@@ -192,4 +192,15 @@ class ConfigLoaderTest {
         assertEquals(base.model(), changed.model());
         assertFalse(base.sha256().equals(changed.sha256()));
     }
+
+    @Test
+    void loadFileOrPresetPrefersAnExistingFileThenAPresetName() throws Exception {
+        Path file = dir.resolve("mine.yaml");
+        Files.writeString(file, Presets.yaml("demo/cls_mdeq_tiny").replace("LR: 0.001", "LR: 0.123"));
+        assertEquals(0.123, ConfigLoader.loadFileOrPreset(file.toString(), List.of()).train().lr());
+        assertEquals(0.001, ConfigLoader.loadFileOrPreset("demo/cls_mdeq_tiny", List.of()).train().lr());
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> ConfigLoader.loadFileOrPreset("no/such_thing", List.of()));
+        assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
+    }
 }

@@ -175,6 +175,10 @@ class LifecycleTest extends OperatorTestBase {
         assertEquals("FailJob", rules.get(2).getAction());
         assertTrue(rules.get(2).getOnExitCodes().getValues().containsAll(List.of(3, 4)));
         assertEquals(Boolean.FALSE, trainer.getSpec().getSuspend());
+        assertEquals(Boolean.FALSE, trainer.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken(),
+                "trainer pods never call the Kubernetes API: no token mounted");
+        assertEquals(Boolean.FALSE, container.getSecurityContext().getAllowPrivilegeEscalation());
+        assertEquals(List.of("ALL"), container.getSecurityContext().getCapabilities().getDrop());
     }
 
     static Container container(Job job) {

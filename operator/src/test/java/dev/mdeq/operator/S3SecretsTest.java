@@ -76,6 +76,7 @@ class S3SecretsTest extends OperatorTestBase {
         assertEquals("store-keys", credentials.getSecret().getSecretName());
         assertEquals(List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
                 credentials.getSecret().getItems().stream().map(i -> i.getPath()).toList());
+        assertEquals(0444, credentials.getSecret().getDefaultMode(), "readable by the image's non-root user");
 
         // The config went to S3 through the protocol; the heartbeat comes back the same way.
         try (ObjectStore run = s3.open("mdeq/runs/" + ns + "/s3run")) {

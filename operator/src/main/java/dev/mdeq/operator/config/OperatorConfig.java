@@ -36,7 +36,7 @@ public interface OperatorConfig {
 
     interface Trainer {
         /** The image with the mdeq command as entrypoint. */
-        @WithDefault("ghcr.io/mdeq/mdeq:latest")
+        @WithDefault("ghcr.io/mdeq/mdeq:0.1.0")
         String image();
 
         /** The image pull policy of the pods. */

@@ -116,7 +116,7 @@ public class JobFactory {
                     .withNewSecret()
                     .withSecretName(inputs.store().credentialsSecret())
                     .withItems(StoreCredentials.KEYS.stream().map(key -> new KeyToPathBuilder().withKey(key).withPath(key).build()).toList())
-                    .withDefaultMode(0440)
+                    .withDefaultMode(0444) // readable by the image's non-root user without fsGroup
                     .endSecret()
                     .build());
             mounts.add(new VolumeMountBuilder().withName("store-credentials").withMountPath(CREDENTIALS_DIR).withReadOnly(true).build());
@@ -145,6 +145,8 @@ public class JobFactory {
                 .withRestartPolicy("Never")
                 .withTerminationGracePeriodSeconds((long) inputs.shutdownGraceSeconds() + config.terminationGraceMarginSeconds())
                 .withServiceAccountName(trainer.serviceAccountName())
+                // Trainer and evaluator never call the Kubernetes API: no token in the pod at all.
+                .withAutomountServiceAccountToken(false)
                 .withPriorityClassName(trainer.priorityClassName())
                 .withNodeSelector(trainer.nodeSelector() == null ? null : new LinkedHashMap<>(trainer.nodeSelector()))
                 .withTolerations(tolerations(trainer.tolerations()))

@@ -2,7 +2,6 @@ package dev.mdeq.trainer.cli;
 
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
-import dev.mdeq.config.Presets;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.StoreUri;
@@ -18,7 +17,6 @@ import dev.mdeq.trainer.data.ImageFolderDataset;
 import dev.mdeq.trainer.data.Sample;
 import dev.mdeq.trainer.data.SyntheticCityscapes;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,13 +33,6 @@ import picocli.CommandLine.Parameters;
 public final class DatasetCommand {
 
     /** Loads a config given as a file path or a preset name, with {@code KEY VALUE} overrides. */
-    static ExperimentConfig loadConfig(String fileOrPreset, List<String> overrides) {
-        Path file = Path.of(fileOrPreset);
-        if (Files.exists(file) || !Presets.exists(fileOrPreset)) {
-            return ConfigLoader.load(file, overrides);
-        }
-        return Presets.load(fileOrPreset, overrides);
-    }
 
     @Command(name = "synth-cityscapes", mixinStandardHelpOptions = true,
             description = "Write a synthetic data set in the exact Cityscapes layout (leftImg8bit and gtFine "
@@ -130,7 +121,7 @@ public final class DatasetCommand {
 
         @Override
         public void run() {
-            ExperimentConfig c = loadConfig(config, overrides);
+            ExperimentConfig c = ConfigLoader.loadFileOrPreset(config, overrides);
             Path root = Datasets.localRoot(c);
             PrintStream out = System.out;
             out.printf("data set: %s (%s), DATASET.ROOT %s%s%n", c.dataset().kind().configName(),
@@ -183,7 +174,7 @@ public final class DatasetCommand {
 
         @Override
         public void run() {
-            ExperimentConfig c = loadConfig(config, overrides);
+            ExperimentConfig c = ConfigLoader.loadFileOrPreset(config, overrides);
             System.out.println(Datasets.localRoot(c));
         }
     }

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.trainer.model.Architecture;
@@ -51,7 +52,7 @@ public final class ModelCommand {
 
         @Override
         public void run() {
-            MdeqNet net = MdeqNet.build(Architecture.from(ConfigArguments.load(config, overrides)));
+            MdeqNet net = MdeqNet.build(Architecture.from(ConfigLoader.loadFileOrPreset(config, overrides)));
             System.out.print(ModelSummary.of(net).render(config));
         }
     }
@@ -70,8 +71,10 @@ public final class ModelCommand {
         String config;
 
         @Option(names = "--weights", required = true, paramLabel = "FILE",
-                description = "weights in the reference's names: .npz, or a PyTorch checkpoint (.pth, .pth.tar, .pkl)")
-        Path weights;
+                description = "weights in the reference's names, loaded strictly: .npz, or a PyTorch checkpoint of the"
+                        + " reference (.pth, .pth.tar, .pkl), told apart by content; a path, file:/path or"
+                        + " s3://bucket/key")
+        String weights;
 
         @Option(names = "--input", required = true, paramLabel = "X.npy",
                 description = "input images, (B, 3, H, W) float32 or float64, normalised as the data pipeline does")
@@ -97,13 +100,13 @@ public final class ModelCommand {
                 case "unrolled" -> MdeqModel.Mode.UNROLLED;
                 default -> throw new InvalidInputException("--mode must be deq or unrolled, got '" + mode + "'");
             };
-            ExperimentConfig experiment = ConfigArguments.load(config, overrides);
+            ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
             RawTensor images = readInput(input);
             DataType type = float64 ? DataType.FLOAT64 : DataType.FLOAT32;
             try (MdeqModel model = MdeqModel.create(experiment, Engine.getInstance().defaultDevice(), type,
                     experiment.run().seed());
                     NDManager manager = NDManager.newBaseManager(model.device())) {
-                model.load(WeightFiles.read(weights), StateDict.Mode.STRICT, weights.toString());
+                WeightFiles.loadInto(model.net(), weights, StateDict.Mode.STRICT);
                 NDArray x = RawArrays.toArray(manager, images, type);
                 Map<String, RawTensor> results = new LinkedHashMap<>();
                 try (MdeqModel.Evaluation evaluation = model.evaluate(x, runMode, true)) {

@@ -1,13 +1,27 @@
 package dev.mdeq.trainer.cli;
 
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import dev.mdeq.config.ConfigLoader;
+import dev.mdeq.config.ExperimentConfig;
+import dev.mdeq.trainer.model.MdeqModel;
+import dev.mdeq.trainer.weights.RawTensor;
+import dev.mdeq.trainer.weights.StateDict;
+import dev.mdeq.trainer.weights.WeightFiles;
 import dev.mdeq.trainer.weights.torch.ReferenceKeys;
 import dev.mdeq.trainer.weights.torch.TensorInfo;
 import dev.mdeq.trainer.weights.torch.TorchCheckpoint;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,8 +31,80 @@ import picocli.CommandLine.Spec;
 /** {@code mdeq weights}: weight files, including the reference MDEQ's PyTorch checkpoints. */
 @Command(name = "weights", mixinStandardHelpOptions = true,
         description = "Weight files, including PyTorch checkpoints of the reference MDEQ (.pth, .pkl, .pth.tar).",
-        subcommands = {WeightsCommand.Inspect.class})
+        subcommands = {WeightsCommand.Inspect.class, WeightsCommand.Import.class})
 public final class WeightsCommand {
+
+    /**
+     * {@code mdeq weights import --from FILE --config C --to URI}: a reference checkpoint (or any
+     * weights file) mapped onto the model of a config and written as this project's {@code .npz}.
+     */
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Read a PyTorch checkpoint of the reference MDEQ (.pth, .pth.tar, .pkl; or an .npz), map it"
+                    + " onto the model of a config (MDEQ-SPEC 6: model./module. prefixes stripped; fullstage_copy.*,"
+                    + " deq.* aliases, loss weights and training-checkpoint entries ignored; weight-norm pairs"
+                    + " converted when the config has WNORM false) and write the model's entries as an .npz in the"
+                    + " reference's names.",
+                "Strict by default: every missing, unexpected and mis-shaped entry is listed (with both shapes) and"
+                    + " nothing is written. --partial loads the entries both have (e.g. ImageNet weights into a"
+                    + " segmentation model), reports what was loaded and what was skipped, and writes only the"
+                    + " loaded entries (use the result as MODEL.PRETRAINED)."})
+    public static final class Import implements Callable<Integer> {
+        @Option(names = "--from", required = true, paramLabel = "FILE",
+                description = "the weights: a path, file:/path or s3://bucket/key; format told by content")
+        String from;
+
+        @Option(names = "--config", required = true, paramLabel = "CONFIG",
+                description = "an experiment yaml file or a preset name: the model to map the weights onto")
+        String config;
+
+        @Option(names = "--to", required = true, paramLabel = "URI",
+                description = "where to write the .npz: a path, file:/path or s3://bucket/key")
+        String to;
+
+        @Option(names = "--partial", description = "load only the entries both the file and the model have"
+                + " (shapes must still agree) and write those")
+        boolean partial;
+
+        @Option(names = "--force", description = "replace the --to file if it exists")
+        boolean force;
+
+        @Option(names = "--float64", description = "write float64 values (default float32, as the reference's files)")
+        boolean float64;
+
+        @Parameters(paramLabel = "KEY VALUE", description = "config overrides such as MODEL.WNORM false")
+        List<String> overrides = new ArrayList<>();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
+            StateDict.Mode mode = partial ? StateDict.Mode.MATCHING : StateDict.Mode.STRICT;
+            DataType type = float64 ? DataType.FLOAT64 : DataType.FLOAT32;
+            try (MdeqModel model = MdeqModel.create(experiment, Device.cpu(), type, experiment.run().seed())) {
+                WeightFiles.Contents contents = WeightFiles.contents(from);
+                out.printf("file:   %s%n", from);
+                out.printf("format: %s; %s%n", contents.format().description(), contents.kind());
+                StateDict.LoadReport report = StateDict.load(model.net(), contents.tensors(), mode, from)
+                        .withIgnored(contents.dropped());
+                out.println(report.describe(from));
+                Set<String> loaded = new HashSet<>(report.loaded());
+                Map<String, RawTensor> weights = new LinkedHashMap<>();
+                model.stateDict().forEach((key, tensor) -> {
+                    if (loaded.contains(key)) {
+                        weights.put(key, tensor);
+                    }
+                });
+                WeightFiles.writeNpz(to, weights, force);
+                out.printf(Locale.ROOT, "wrote %s: %d entries (%s, the reference's names) for %s%n", to,
+                        weights.size(), type.name().toLowerCase(Locale.ROOT), config);
+            }
+            out.flush();
+            return 0;
+        }
+    }
 
     /** {@code mdeq weights inspect FILE}: what a PyTorch checkpoint holds, read without Python. */
     @Command(name = "inspect", mixinStandardHelpOptions = true,

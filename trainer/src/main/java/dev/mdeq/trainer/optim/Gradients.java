@@ -4,23 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.mdeq.trainer.model.layers.TorchOps;
 import java.util.Map;
 
-/**
- * Operations on the gradients held by parameters: zeroing (PyTorch's engine accumulates gradients
- * across backward passes) and {@code torch.nn.utils.clip_grad_norm_}.
- */
+/** The global norm of the gradients held by parameters, and {@code torch.nn.utils.clip_grad_norm_}. */
 public final class Gradients {
     private Gradients() {
-    }
-
-    /** Sets every parameter's gradient to zero ({@code optimizer.zero_grad(set_to_none=False)}). */
-    public static void zero(Map<String, NDArray> parameters) {
-        for (NDArray parameter : parameters.values()) {
-            JniUtils.zeroGrad((PtNDArray) parameter);
-        }
     }
 
     /**
@@ -48,14 +37,10 @@ public final class Gradients {
     public static double clipByGlobalNorm(Map<String, NDArray> parameters, double maxNorm) {
         double total = globalNorm(parameters);
         float coefficient = (float) Math.min(1.0, (float) maxNorm / (float) (total + 1e-6));
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDScope ignored = new NDScope()) {
+        try (TorchOps.GradMode off = TorchOps.gradMode(false); NDScope ignored = new NDScope()) {
             for (NDArray parameter : parameters.values()) {
                 parameter.getGradient().muli(coefficient);
             }
-        } finally {
-            JniUtils.setGradMode(gradMode);
         }
         return total;
     }

@@ -3,7 +3,8 @@ package dev.mdeq.trainer.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.mdeq.trainer.model.layers.TorchOps;
+import dev.mdeq.trainer.weights.RawArrays;
 import dev.mdeq.trainer.weights.RawTensor;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -36,16 +37,12 @@ public abstract class Optimizer implements AutoCloseable {
         stepCount++;
         // In-place updates of leaves that require gradients are only allowed without autograd
         // recording, which is a per-thread mode in PyTorch.
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDScope ignored = new NDScope()) {
+        try (TorchOps.GradMode off = TorchOps.gradMode(false); NDScope ignored = new NDScope()) {
             for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
                 NDArray parameter = entry.getValue();
                 NDArray gradient = parameter.getGradient();
                 update(entry.getKey(), parameter, gradient, lr, stepCount);
             }
-        } finally {
-            JniUtils.setGradMode(gradMode);
         }
     }
 
@@ -80,11 +77,11 @@ public abstract class Optimizer implements AutoCloseable {
         return manager;
     }
 
-    /** Every state buffer (as float32 little-endian tensors) plus the step count, sorted by key. */
+    /** Every state buffer (in the parameters' type) plus the step count, buffers sorted by key. */
     public Map<String, RawTensor> state() {
         Map<String, RawTensor> out = new LinkedHashMap<>();
         out.put(STEP_KEY, RawTensor.ofLongs(new long[0], new long[] {stepCount}));
-        new TreeMap<>(buffers).forEach((key, array) -> out.put(key, TensorConversion.toRaw(array)));
+        new TreeMap<>(buffers).forEach((key, array) -> out.put(key, RawArrays.toRaw(array)));
         return out;
     }
 
@@ -110,7 +107,7 @@ public abstract class Optimizer implements AutoCloseable {
             if (parameter == null) {
                 throw new IllegalArgumentException("optimizer state entry '" + key + "' names no parameter of the model");
             }
-            NDArray buffer = TensorConversion.toArray(entry.getValue(), manager(parameter));
+            NDArray buffer = RawArrays.toArray(manager(parameter), entry.getValue(), parameter.getDataType());
             if (!buffer.getShape().equals(parameter.getShape())) {
                 buffer.close();
                 throw new IllegalArgumentException("optimizer state entry '" + key + "' has shape "

@@ -22,7 +22,9 @@ public final class GracefulShutdown implements AutoCloseable {
     private final List<Runnable> listeners = new ArrayList<>();
     private final List<Signal> installed = new ArrayList<>();
     private final List<SignalHandler> previous = new ArrayList<>();
-    private final CountDownLatch requestedLatch = new CountDownLatch(1);
+    /** Counted down once the first request's listeners have run, so waiters see their effects. */
+    private final CountDownLatch listenersRan = new CountDownLatch(1);
+    private volatile boolean requested;
     private volatile long requestedAtNanos;
     private volatile String signalName;
 
@@ -50,22 +52,26 @@ public final class GracefulShutdown implements AutoCloseable {
     public void request(String reason) {
         List<Runnable> toRun;
         synchronized (this) {
-            if (requestedLatch.getCount() == 0) {
+            if (requested) {
                 return;
             }
             requestedAtNanos = System.nanoTime();
             signalName = reason;
-            requestedLatch.countDown();
+            requested = true;
             toRun = List.copyOf(listeners);
         }
-        toRun.forEach(Runnable::run);
+        try {
+            toRun.forEach(Runnable::run);
+        } finally {
+            listenersRan.countDown();
+        }
     }
 
     /** Runs {@code listener} on the requesting thread when a stop is requested (at once if it already was). */
     public void onRequest(Runnable listener) {
         boolean already;
         synchronized (this) {
-            already = requestedLatch.getCount() == 0;
+            already = requested;
             if (!already) {
                 listeners.add(listener);
             }
@@ -76,7 +82,7 @@ public final class GracefulShutdown implements AutoCloseable {
     }
 
     public boolean requested() {
-        return requestedLatch.getCount() == 0;
+        return requested;
     }
 
     /** What asked for the stop ({@code SIGTERM}, {@code SIGINT}, or a test's reason), or null. */
@@ -97,9 +103,9 @@ public final class GracefulShutdown implements AutoCloseable {
         return Duration.ofNanos(Math.max(0, left));
     }
 
-    /** Waits up to {@code timeout} for a request; true when one came. */
+    /** Waits up to {@code timeout} for a request and its listeners to finish; true when they did. */
     public boolean awaitRequest(Duration timeout) throws InterruptedException {
-        return requestedLatch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return listenersRan.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.time.Instant;
  * @param solverResidual mean final forward residual over the interval
  * @param gradNorm mean global gradient norm (before clipping) over the interval
  * @param samplesPerSecond training throughput over the interval
+ * @param dataWait fraction of the interval the loop waited for the data loader (0 = never starved)
  * @param metric validation metric (epoch lines)
  * @param metricName {@code top1} or {@code mIoU}
  * @param seconds wall-clock seconds of the interval (or the epoch)
@@ -36,6 +37,7 @@ public record MetricsRecord(
         Double solverResidual,
         Double gradNorm,
         Double samplesPerSecond,
+        Double dataWait,
         Double metric,
         String metricName,
         Double seconds,

@@ -6,11 +6,15 @@ import ai.djl.nn.Parameter;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.trainer.model.layers.ArrayValues;
 import dev.mdeq.trainer.model.layers.NamedBlock;
+import dev.mdeq.trainer.weights.torch.ReferenceKeys;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -18,11 +22,11 @@ import java.util.Set;
  * A model's parameters and buffers under the reference's state-dict names (MDEQ-SPEC §6), to and
  * from any source of {@code Map<String, RawTensor>} (an {@code .npz}, a PyTorch checkpoint).
  *
- * <p>Loading understands what the reference's files contain:
+ * <p>Loading understands what the reference's files contain (the rules of {@link ReferenceKeys}):
  * <ul>
  *   <li>segmentation checkpoints prefix every key with {@code model.} and add {@code
  *       loss.criterion.weight} (the class weights): the prefix is stripped, the class weights
- *       ignored;</li>
+ *       ignored; a DataParallel {@code module.} prefix is stripped too;</li>
  *   <li>{@code fullstage_copy.*} and the aliases {@code deq.func.*} / {@code deq.func_copy.*} are
  *       ignored ({@code fullstage.*} is the source of truth; the copy is one step stale);</li>
  *   <li>a weight-normalised convolution ({@code weight_g}, {@code weight_v}) loads from a plain
@@ -33,7 +37,6 @@ import java.util.Set;
  * </ul>
  */
 public final class StateDict {
-    private static final String SEG_PREFIX = "model.";
     private static final String G = ".weight_g";
     private static final String V = ".weight_v";
     private static final String W = ".weight";
@@ -55,12 +58,56 @@ public final class StateDict {
     /**
      * What a load did.
      *
-     * @param loaded model keys that received values
-     * @param missing model keys the source lacks (left as they were)
-     * @param unexpected source keys the model does not have (not used)
-     * @param ignored source keys dropped on purpose (copies, aliases, class weights)
+     * @param loaded model keys that received values, in the model's order
+     * @param missing model keys the source lacks, with the model's shape (left as they were)
+     * @param unexpected source keys the model does not have, with their shape (not used)
+     * @param ignored source keys dropped on purpose, with the reason (copies, aliases, class weights,
+     *     the other entries of a training checkpoint)
      */
-    public record LoadReport(List<String> loaded, List<String> missing, List<String> unexpected, List<String> ignored) {
+    public record LoadReport(List<String> loaded, List<String> missing, List<String> unexpected,
+            Map<String, String> ignored) {
+        public LoadReport {
+            loaded = List.copyOf(loaded);
+            missing = List.copyOf(missing);
+            unexpected = List.copyOf(unexpected);
+            ignored = Collections.unmodifiableMap(new LinkedHashMap<>(ignored));
+        }
+
+        /** This report with {@code dropped} (key to reason: what a file reader left out) ahead of the ignored keys. */
+        public LoadReport withIgnored(Map<String, String> dropped) {
+            Map<String, String> all = new LinkedHashMap<>(dropped);
+            all.putAll(ignored);
+            return new LoadReport(loaded, missing, unexpected, all);
+        }
+
+        /**
+         * The report for people: how many entries were loaded per top-level module, then every
+         * skipped key and why ({@code missing} = what the model keeps from before the load).
+         */
+        public String describe(String sourceName) {
+            StringBuilder out = new StringBuilder();
+            int total = loaded.size() + missing.size();
+            out.append("loaded ").append(loaded.size()).append(" of ").append(total).append(" model entries from ")
+                    .append(sourceName);
+            Map<String, Integer> modules = new LinkedHashMap<>();
+            loaded.forEach(key -> modules.merge(key.substring(0, Math.max(key.indexOf('.'), 0)), 1, Integer::sum));
+            StringBuilder parts = new StringBuilder();
+            modules.forEach((module, count) -> parts.append(parts.length() == 0 ? "" : ", ").append(module).append(' ')
+                    .append(count));
+            if (!modules.isEmpty()) {
+                out.append(": ").append(parts);
+            }
+            section(out, "in the model, not in the weights (not loaded)", missing);
+            section(out, "in the weights, not in the model (skipped)", unexpected);
+            Map<String, List<String>> byReason = new LinkedHashMap<>();
+            ignored.forEach((key, reason) -> byReason.computeIfAbsent(reason, r -> new ArrayList<>()).add(key));
+            if (!byReason.isEmpty()) {
+                out.append("\n  ignored on purpose [").append(ignored.size()).append("]:");
+                byReason.forEach((reason, keys) -> out.append("\n    ").append(keys.size()).append(" x ").append(reason)
+                        .append(": ").append(keys.get(0)).append(keys.size() > 1 ? ", ..." : ""));
+            }
+            return out.toString();
+        }
     }
 
     /** Every parameter and buffer of {@code model} as a raw tensor, by reference name. */
@@ -79,7 +126,7 @@ public final class StateDict {
      * @throws InvalidInputException listing every missing, unexpected and mismatched key with shapes
      */
     public static LoadReport load(NamedBlock model, Map<String, RawTensor> source, Mode mode, String sourceName) {
-        List<String> ignored = new ArrayList<>();
+        Map<String, String> ignored = new LinkedHashMap<>();
         Map<String, RawTensor> available = normalise(source, ignored);
         Map<String, Parameter> parameters = model.namedParameters();
 
@@ -127,23 +174,30 @@ public final class StateDict {
             ArrayValues.set(parameters.get(entry.getKey()).getArray(), entry.getValue());
             loaded.add(entry.getKey());
         }
-        return new LoadReport(List.copyOf(loaded), List.copyOf(missing), List.copyOf(unexpected), List.copyOf(ignored));
+        if (loaded.isEmpty() && !parameters.isEmpty()) {
+            throw new InvalidInputException("weights " + sourceName + " have no entry of this model (none of "
+                    + available.size() + " names matches); wrong file or wrong config?"
+                    + sample("the weights have", available.keySet()) + sample("the model has", parameters.keySet()));
+        }
+        List<String> ordered = parameters.keySet().stream().filter(loaded::contains).toList();
+        return new LoadReport(ordered, missing, unexpected, ignored);
     }
 
-    /** Strips the segmentation prefix and drops the copies, aliases and class weights. */
-    private static Map<String, RawTensor> normalise(Map<String, RawTensor> source, List<String> ignored) {
-        boolean prefixed = source.keySet().stream().anyMatch(k -> k.startsWith(SEG_PREFIX));
+    /**
+     * The source under the model's names: the reference's rules ({@link ReferenceKeys}: the
+     * segmentation {@code model.} prefix and a DataParallel {@code module.} prefix stripped; class
+     * weights, {@code fullstage_copy.*} and {@code deq.*} dropped, with the reason, into {@code ignored}).
+     */
+    private static Map<String, RawTensor> normalise(Map<String, RawTensor> source, Map<String, String> ignored) {
+        ReferenceKeys keys = ReferenceKeys.of(source.keySet(), ReferenceKeys.looksLikeFullModel(source.keySet()));
         Map<String, RawTensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, RawTensor> entry : source.entrySet()) {
-            String key = entry.getKey();
-            if (prefixed && key.startsWith(SEG_PREFIX)) {
-                key = key.substring(SEG_PREFIX.length());
+            String reason = keys.dropReason(entry.getKey());
+            if (reason.isEmpty()) {
+                out.put(keys.modelName(entry.getKey()), entry.getValue());
+            } else {
+                ignored.put(entry.getKey(), reason);
             }
-            if (key.equals("loss.criterion.weight") || key.startsWith("fullstage_copy.") || key.startsWith("deq.")) {
-                ignored.add(entry.getKey());
-                continue;
-            }
-            out.put(key, entry.getValue());
         }
         return out;
     }
@@ -226,11 +280,15 @@ public final class StateDict {
     private static String problems(String sourceName, Mode mode, List<String> missing, List<String> unexpected,
             List<String> mismatched) {
         StringBuilder out = new StringBuilder("weights " + sourceName + " do not fit the model ("
-                + mode.name().toLowerCase(java.util.Locale.ROOT) + " load); nothing was loaded");
+                + mode.name().toLowerCase(Locale.ROOT) + " load); nothing was loaded");
         section(out, "shape mismatch", mismatched);
         if (mode == Mode.STRICT) {
             section(out, "missing (the model has them, the weights do not)", missing);
             section(out, "unexpected (the weights have them, the model does not)", unexpected);
+            if (!missing.isEmpty() || !unexpected.isEmpty()) {
+                out.append("\n  (to take only the entries both have, e.g. ImageNet weights into a segmentation model:"
+                        + " MODEL.PRETRAINED, or mdeq weights import --partial)");
+            }
         }
         return out.toString();
     }
@@ -242,6 +300,10 @@ public final class StateDict {
                 out.append("\n    ").append(key);
             }
         }
+    }
+
+    private static String sample(String what, Collection<String> keys) {
+        return "\n  " + what + ": " + String.join(", ", keys.stream().limit(4).toList()) + (keys.size() > 4 ? ", ..." : "");
     }
 
     /** A shape as PyTorch prints it: {@code (160, 32, 3, 3)}, {@code (24,)}, {@code ()}. */

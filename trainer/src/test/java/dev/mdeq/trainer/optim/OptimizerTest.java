@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.mdeq.trainer.model.layers.TorchOps;
 import dev.mdeq.trainer.weights.RawTensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,13 +92,9 @@ class OptimizerTest {
     void stepWorksWhileAutogradIsRecordingOnTheCallingThread() {
         Map<String, NDArray> parameters = ParameterFixture.parameters(manager, initial, SHAPES);
         ParameterFixture.setGradients(parameters, gradients.get(0));
-        boolean before = ai.djl.pytorch.jni.JniUtils.isGradMode();
-        ai.djl.pytorch.jni.JniUtils.setGradMode(true);
-        try (Optimizer adam = new Adam(0.0)) {
+        try (TorchOps.GradMode on = TorchOps.gradMode(true); Optimizer adam = new Adam(0.0)) {
             adam.step(parameters, 0.01);
-            assertTrue(ai.djl.pytorch.jni.JniUtils.isGradMode(), "the caller's mode is restored");
-        } finally {
-            ai.djl.pytorch.jni.JniUtils.setGradMode(before);
+            assertTrue(TorchOps.isGradEnabled(), "the caller's mode is restored");
         }
         assertTrue(Math.abs(ParameterFixture.values(parameters.get("gn.bias"))[0] - initial.get("gn.bias")[0]) > 1e-3);
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.mdeq.trainer.model.layers.TorchOps;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,7 +30,7 @@ final class ParameterFixture {
      * the gradients, then backpropagates {@code sum_i sum(p_i * G_i)}.
      */
     static void setGradients(Map<String, NDArray> parameters, Map<String, double[]> gradients) {
-        Gradients.zero(parameters);
+        parameters.values().forEach(TorchOps::zeroGrad);
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray loss = null;
             for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {

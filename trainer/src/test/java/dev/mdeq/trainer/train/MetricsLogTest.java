@@ -63,7 +63,7 @@ class MetricsLogTest {
     }
 
     private static MetricsRecord step(long step, double loss) {
-        return new MetricsRecord(MetricsRecord.STEP, step, 0, loss, 1e-3, "deq", 8.0, 0.01, 3.5, 120.0, null, null, 1.5,
+        return new MetricsRecord(MetricsRecord.STEP, step, 0, loss, 1e-3, "deq", 8.0, 0.01, 3.5, 120.0, 0.05, null, null, 1.5,
                 Instant.parse("2026-11-27T10:00:00Z"));
     }
 }

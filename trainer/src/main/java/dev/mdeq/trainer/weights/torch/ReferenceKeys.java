@@ -89,7 +89,7 @@ public final class ReferenceKeys {
     }
 
     /** True when every key is a FullModel key ({@code model.*} or {@code loss.*}) and some are {@code model.*}. */
-    static boolean looksLikeFullModel(Collection<String> keys) {
+    public static boolean looksLikeFullModel(Collection<String> keys) {
         return keys.stream().anyMatch(key -> key.startsWith(FULL_MODEL_PREFIX))
                 && keys.stream().allMatch(key -> key.startsWith(FULL_MODEL_PREFIX) || key.startsWith(LOSS_PREFIX));
     }

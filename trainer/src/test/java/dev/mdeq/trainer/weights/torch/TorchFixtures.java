@@ -18,13 +18,14 @@ import java.util.Map;
 
 /**
  * The checkpoint fixtures in src/test/resources/torch (written once by make_fixtures.py with a
- * real PyTorch) and their expected contents from expected.json / expected.bin.
+ * real PyTorch) and their expected contents from expected.json / expected.bin. Public for the
+ * tests of the weights loaders and commands that use the same files.
  */
-final class TorchFixtures {
-    static final List<String> VERSIONS = List.of("torch-1.13", "torch-2.13");
+public final class TorchFixtures {
+    public static final List<String> VERSIONS = List.of("torch-1.13", "torch-2.13");
 
     /** One good fixture file and what it must read as. */
-    record Expected(Path file, String format, String kind, Map<String, RawTensor> stateDict,
+    public record Expected(Path file, String format, String kind, Map<String, RawTensor> stateDict,
                     Map<String, String> sourceDtypes, Map<String, RawTensor> modelEntries, long parameters,
                     long buffers, List<String> skipped) {
         @Override
@@ -37,7 +38,7 @@ final class TorchFixtures {
     }
 
     /** Bytes from ints and chars (one byte each) and strings (ISO-8859-1): for pickles written by hand. */
-    static byte[] bytes(Object... parts) {
+    public static byte[] bytes(Object... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Object part : parts) {
             if (part instanceof Integer b) {
@@ -51,7 +52,7 @@ final class TorchFixtures {
         return out.toByteArray();
     }
 
-    static Path folder(String version) {
+    public static Path folder(String version) {
         try {
             return Path.of(TorchFixtures.class.getResource("/torch/" + version + "/expected.json").toURI()).getParent();
         } catch (URISyntaxException e) {
@@ -59,12 +60,12 @@ final class TorchFixtures {
         }
     }
 
-    static Path file(String name) {
+    public static Path file(String name) {
         return folder("torch-1.13").resolve(name);
     }
 
     /** Path of the file the malicious fixtures would create if their payload ran. */
-    static Path marker() {
+    public static Path marker() {
         return Path.of(json("torch-1.13").get("marker").asText());
     }
 
@@ -74,7 +75,7 @@ final class TorchFixtures {
         return out;
     }
 
-    static Expected expected(String version, String name) {
+    public static Expected expected(String version, String name) {
         return expected(version).stream().filter(e -> e.file().getFileName().toString().equals(name)).findFirst()
                 .orElseThrow();
     }

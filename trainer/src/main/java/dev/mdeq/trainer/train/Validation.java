@@ -1,0 +1,102 @@
+package dev.mdeq.trainer.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.mdeq.config.Task;
+import dev.mdeq.trainer.data.BatchLoader;
+import dev.mdeq.trainer.data.DataBatch;
+import dev.mdeq.trainer.data.DataPosition;
+import dev.mdeq.trainer.model.MdeqModel;
+import dev.mdeq.trainer.model.layers.Interpolation;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The validation pass of the training loop, as the reference's: the equilibrium forward in
+ * evaluation mode; classification top-1, or segmentation mIoU from a confusion matrix of the
+ * argmax of the logits resized to the label size (bilinear, aligned corners), ignore label excluded,
+ * IoU_c = tp / max(1, pos + res - tp) averaged over all classes.
+ */
+final class Validation {
+    private final BatchLoader loader;
+    private final Task task;
+    private final int numClasses;
+    private final int ignoreLabel;
+
+    Validation(BatchLoader loader, Task task, int numClasses, int ignoreLabel) {
+        this.loader = loader;
+        this.task = task;
+        this.numClasses = numClasses;
+        this.ignoreLabel = ignoreLabel;
+    }
+
+    /** Images one pass evaluates. */
+    int samples() {
+        return loader.order().samplesPerEpoch();
+    }
+
+    /**
+     * Evaluates {@code model} on the validation split; returns null when {@code stop} turns true
+     * before the pass is complete.
+     */
+    ValidationResult run(MdeqModel model, BooleanSupplier stop) {
+        long start = System.nanoTime();
+        long[] confusion = new long[numClasses * numClasses];
+        long correct = 0;
+        long samples = 0;
+        try (BatchLoader.BatchStream stream = loader.open(DataPosition.startOf(0))) {
+            while (stream.hasNext()) {
+                if (stop.getAsBoolean()) {
+                    return null;
+                }
+                DataBatch batch = stream.next();
+                try (NDManager manager = model.manager().newSubManager()) {
+                    int[] s = batch.shape();
+                    NDArray images = manager.create(batch.images(), new Shape(s[0], s[1], s[2], s[3]));
+                    NDArray logits = model.evaluate(images, MdeqModel.Mode.EQUILIBRIUM, false).logits();
+                    if (task == Task.CLASSIFICATION) {
+                        long[] predicted = logits.argMax(1).toLongArray();
+                        for (int i = 0; i < predicted.length; i++) {
+                            if (predicted[i] == batch.labels()[i]) {
+                                correct++;
+                            }
+                        }
+                    } else {
+                        int[] ls = batch.labelShape();
+                        NDArray resized = Interpolation.bilinearAlignCorners(logits, ls[1], ls[2]);
+                        long[] predicted = resized.argMax(1).toLongArray();
+                        int[] labels = batch.labels();
+                        for (int i = 0; i < labels.length; i++) {
+                            if (labels[i] != ignoreLabel) {
+                                confusion[labels[i] * numClasses + (int) predicted[i]]++;
+                            }
+                        }
+                    }
+                }
+                samples += batch.size();
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (task == Task.CLASSIFICATION) {
+            return new ValidationResult(ValidationResult.TOP1, samples == 0 ? 0 : 100.0 * correct / samples, samples,
+                    seconds);
+        }
+        return new ValidationResult(ValidationResult.MIOU, 100.0 * meanIou(confusion, numClasses), samples, seconds);
+    }
+
+    /** Mean over all classes of tp / max(1, pos + res - tp) (the reference's mean_IoU). */
+    static double meanIou(long[] confusion, int classes) {
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            long tp = confusion[c * classes + c];
+            long pos = 0;
+            long res = 0;
+            for (int k = 0; k < classes; k++) {
+                pos += confusion[c * classes + k];
+                res += confusion[k * classes + c];
+            }
+            sum += tp / (double) Math.max(1, pos + res - tp);
+        }
+        return sum / classes;
+    }
+}

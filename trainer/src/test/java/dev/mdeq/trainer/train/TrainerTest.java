@@ -1,0 +1,172 @@
+package dev.mdeq.trainer.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mdeq.config.ExperimentConfig;
+import dev.mdeq.config.Presets;
+import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.trainer.data.SyntheticCityscapes;
+import dev.mdeq.trainer.model.MdeqModel;
+import dev.mdeq.trainer.weights.RawTensor;
+import java.util.Map;
+import dev.mdeq.runstore.run.Progress;
+import dev.mdeq.runstore.run.RunJson;
+import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.storage.LocalObjectStore;
+import dev.mdeq.trainer.checkpoint.CheckpointStore;
+import dev.mdeq.trainer.checkpoint.LoadedCheckpoint;
+import dev.mdeq.trainer.checkpoint.TrainingState;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+    @TempDir
+    Path temp;
+
+    private TrainingResult train(ExperimentConfig config, Path runFolder, boolean allowChange, ByteArrayOutputStream log) {
+        return Trainer.train(new Trainer.Options(config, "file:" + runFolder, allowChange,
+                new PrintStream(log, true, StandardCharsets.UTF_8), false, GracefulShutdown.manual(Duration.ofSeconds(20))));
+    }
+
+    @Test
+    void trainsToTheEndWithCheckpointsValidationProgressAndMetrics() throws Exception {
+        Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 24, 8);
+        ExperimentConfig config = TrainingFixtures.tinyConfig(data);
+        Path runFolder = temp.resolve("run");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        TrainingResult result = Trainer.train(new Trainer.Options(config, "file:" + runFolder, false,
+                new PrintStream(log, true, StandardCharsets.UTF_8), false, GracefulShutdown.manual(Duration.ofSeconds(20))));
+        String output = log.toString(StandardCharsets.UTF_8);
+        System.out.println(output);
+
+        assertEquals(TrainingResult.Outcome.FINISHED, result.outcome(), output);
+        assertEquals(12, result.step());
+        LocalObjectStore run = new LocalObjectStore(runFolder);
+        CheckpointStore checkpoints = new CheckpointStore(run, temp.resolve("work"), line -> { });
+        assertEquals(List.of(RunLayout.checkpointFolder(6), RunLayout.checkpointFolder(12)),
+                List.copyOf(checkpoints.folders().values()));
+        assertEquals(RunLayout.checkpointFolder(12), checkpoints.latest().orElseThrow());
+        assertNotNull(checkpoints.best().orElse(null));
+        try (LoadedCheckpoint last = checkpoints.loadNewestValid().orElseThrow()) {
+            TrainingState state = last.state();
+            assertEquals(12, state.step());
+            assertEquals(2, state.epoch());
+            assertEquals(2, state.history().size());
+            assertNotNull(state.history().get(1).metric());
+            assertEquals(config.sha256(), state.configSha256());
+        }
+        Progress progress = RunJson.read(run.getBytes(RunLayout.PROGRESS), Progress.class, "progress");
+        assertEquals(Progress.Phase.SUCCEEDED, progress.phase());
+        assertEquals(12L, progress.step());
+        String metrics = new String(run.getBytes(RunLayout.METRICS), StandardCharsets.UTF_8);
+        assertTrue(metrics.contains("\"kind\":\"epoch\""), metrics);
+        assertTrue(metrics.contains("\"mode\":\"pretrain\"") && metrics.contains("\"mode\":\"deq\""), metrics);
+    }
+
+    @Test
+    void aDivergingRunStopsWithTheReasonAndKeepsTheLastGoodCheckpoint() throws Exception {
+        Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 24, 8);
+        Path runFolder = temp.resolve("run");
+        ExperimentConfig config = TrainingFixtures.tinyConfig(data, "RUN.MAX_STEPS", "3");
+        assertEquals(TrainingResult.Outcome.FINISHED, train(config, runFolder, false, new ByteArrayOutputStream()).outcome());
+        LocalObjectStore run = new LocalObjectStore(runFolder);
+        byte[] goodModel = run.getBytes(RunLayout.checkpointFolder(3) + CheckpointStore.MODEL_PART);
+
+        // the same run continued with an absurd learning rate: parameters overflow within a few steps
+        ExperimentConfig exploding = TrainingFixtures.tinyConfig(data, "RUN.MAX_STEPS", "12", "TRAIN.LR", "1e38",
+                "RUN.CHECKPOINT_EVERY_STEPS", "1");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        TrainingResult result = train(exploding, runFolder, true, log);
+        assertEquals(TrainingResult.Outcome.DIVERGED, result.outcome(), log.toString(StandardCharsets.UTF_8));
+        assertEquals(dev.mdeq.runstore.run.ExitCodes.DIVERGED, result.exitCode());
+        assertTrue(result.message().contains("diverged") && result.message().contains("kept"), result.message());
+        Progress progress = RunJson.read(run.getBytes(RunLayout.PROGRESS), Progress.class, "progress");
+        assertEquals(Progress.Phase.FAILED, progress.phase());
+        assertTrue(progress.message().contains("diverged"), progress.message());
+        CheckpointStore checkpoints = new CheckpointStore(run, temp.resolve("work"), line -> { });
+        try (LoadedCheckpoint last = checkpoints.loadNewestValid().orElseThrow()) {
+            for (var tensor : dev.mdeq.trainer.weights.Npz.read(last.file(CheckpointStore.MODEL_PART)).values()) {
+                for (double v : tensor.toDoubleArray()) {
+                    assertTrue(Double.isFinite(v), "the newest checkpoint " + last.folder() + " holds finite values");
+                }
+            }
+        }
+        assertArrayEquals(goodModel, run.getBytes(RunLayout.checkpointFolder(3) + CheckpointStore.MODEL_PART));
+    }
+
+    @Test
+    void modelFileLoadsEveryWeightAndPretrainedSkipsTheClassifier() throws Exception {
+        Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 24, 8);
+        // weights of a 5-class model with another seed, as an npz in the reference's names
+        Path weights = temp.resolve("other.npz");
+        ExperimentConfig fiveClasses = TrainingFixtures.tinyConfig(data, "MODEL.NUM_CLASSES", "5");
+        Map<String, RawTensor> source;
+        try (MdeqModel other = MdeqModel.create(fiveClasses, ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32,
+                99)) {
+            source = other.stateDict();
+        }
+        dev.mdeq.trainer.weights.Npz.write(weights, source);
+
+        ExperimentConfig pretrained = TrainingFixtures.tinyConfig(data, "RUN.MAX_STEPS", "0",
+                "MODEL.PRETRAINED", weights.toString());
+        Path run = temp.resolve("pretrained");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        assertEquals(TrainingResult.Outcome.FINISHED, train(pretrained, run, false, log).outcome(),
+                log.toString(StandardCharsets.UTF_8));
+        Map<String, RawTensor> initial = dev.mdeq.trainer.weights.Npz.read(new LocalObjectStore(run)
+                .file(RunLayout.checkpointFolder(0) + CheckpointStore.MODEL_PART));
+        for (Map.Entry<String, RawTensor> entry : initial.entrySet()) {
+            String key = entry.getKey();
+            if (key.startsWith("classifier.")) {
+                assertEquals(10, entry.getValue().shape()[0], key + " keeps the model's own 10 classes");
+            } else {
+                assertArrayEquals(source.get(key).toDoubleArray(), entry.getValue().toDoubleArray(), 0.0, key);
+            }
+        }
+
+        ExperimentConfig wrongFile = TrainingFixtures.tinyConfig(data, "RUN.MAX_STEPS", "0",
+                "TRAIN.MODEL_FILE", weights.toString());
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> train(wrongFile, temp.resolve("model-file"), false, new ByteArrayOutputStream()));
+        assertTrue(e.getMessage().contains("classifier.weight"), e.getMessage());
+    }
+
+    @Test
+    void segmentationTrainsWithPolyRateWeightedLossAndMeanIou() throws Exception {
+        Path data = temp.resolve("synth");
+        LocalObjectStore dataStore = new LocalObjectStore(data);
+        SyntheticCityscapes.generate(new SyntheticCityscapes.Spec(8, 2, 64, 128, 3), dataStore::putBytes, 1);
+        ExperimentConfig config = Presets.load("demo/seg_mdeq_tiny", List.of("DATASET.ROOT", data.toString(),
+                "WORKERS", "1", "PRINT_FREQ", "1", "TRAIN.END_EPOCH", "2", "TRAIN.PRETRAIN_STEPS", "2",
+                "TRAIN.IMAGE_SIZE", "[64, 32]", "TEST.IMAGE_SIZE", "[128, 64]", "MODEL.F_THRES", "3",
+                "RUN.DEVICE", "cpu"));
+        Path runFolder = temp.resolve("seg");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        TrainingResult result = train(config, runFolder, false, log);
+        assertEquals(TrainingResult.Outcome.FINISHED, result.outcome(), log.toString(StandardCharsets.UTF_8));
+        assertEquals(4, result.step()); // 8 images, batch 4, drop_last, 2 epochs
+        LocalObjectStore run = new LocalObjectStore(runFolder);
+        List<MetricsRecord> records = MetricsLog.resume(run, Long.MAX_VALUE, Duration.ofHours(1), line -> { }).records();
+        double base = config.train().lr();
+        for (MetricsRecord r : records) {
+            if (r.kind().equals(MetricsRecord.STEP)) {
+                // the rate of step s-1 (the interval's last step), poly 0.9 over 4 steps
+                assertEquals(base * Math.pow(1 - (r.step() - 1) / 4.0, 0.9), r.lr(), 1e-12, "step " + r.step());
+            } else {
+                assertEquals("mIoU", r.metricName());
+                assertTrue(r.metric() >= 0 && r.metric() <= 100, String.valueOf(r.metric()));
+            }
+        }
+        assertEquals(2, records.stream().filter(r -> r.kind().equals(MetricsRecord.EPOCH)).count());
+    }
+}
