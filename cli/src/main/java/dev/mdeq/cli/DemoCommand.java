@@ -4,7 +4,6 @@ import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Presets;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.run.RunLayout;
-import dev.mdeq.evaluator.cli.EvaluateCommand;
 import dev.mdeq.runstore.storage.LocalObjectStore;
 import dev.mdeq.trainer.data.SyntheticCityscapes;
 import dev.mdeq.trainer.train.Trainer;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -64,10 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (result.exitCode() != ExitCodes.OK) {
             return result.exitCode();
         }
-        // Model-based evaluation ('mdeq evaluate --run') is the evaluator's; run it once it exists.
-        boolean canEvaluate = new CommandLine(new EvaluateCommand()).getCommandSpec().findOption("--run") != null;
-        int evaluated = canEvaluate
-                ? Mdeq.execute("evaluate", "--run", run, "--eval-id", "demo", "--checkpoint", "best") : -1;
+        int evaluated = Mdeq.execute("evaluate", "--run", run, "--eval-id", "demo", "--checkpoint", "best");
         LocalObjectStore store = new LocalObjectStore(runFolder);
         System.out.println("run folder:   " + runFolder);
         System.out.println("checkpoints:  " + runFolder.resolve(RunLayout.CHECKPOINTS) + " (latest "
@@ -75,13 +70,9 @@ public final class DemoCommand implements Callable<Integer> {
                 + store.readPointer(RunLayout.BEST).orElse("none") + ")");
         System.out.println("progress:     " + runFolder.resolve(RunLayout.PROGRESS));
         System.out.println("metrics:      " + runFolder.resolve(RunLayout.METRICS));
-        if (evaluated == ExitCodes.OK) {
-            System.out.println("report:       " + runFolder.resolve(RunLayout.reportHtml("demo")));
-        } else if (!canEvaluate) {
-            System.out.println("report:       none (this build cannot evaluate a model yet)");
-        } else {
-            System.out.println("report:       none (evaluation exited with " + evaluated + ")");
-        }
-        return canEvaluate ? evaluated : ExitCodes.OK;
+        System.out.println("report:       " + (evaluated == ExitCodes.OK
+                ? runFolder.resolve(RunLayout.reportHtml("demo"))
+                : "none (evaluation exited with " + evaluated + ")"));
+        return evaluated;
     }
 }
