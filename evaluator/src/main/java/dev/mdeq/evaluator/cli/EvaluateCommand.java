@@ -64,7 +64,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     String split;
 
     @Option(names = "--shard", paramLabel = "I/N", converter = ShardConverter.class,
-            description = "evaluate only slice I of N (items in sorted order, i % N == I) and write a partial for "
+            description = "evaluate only slice I of N (items in sorted order, i %% N == I) and write a partial for "
                     + "'mdeq evaluate merge'; I may be 'env' (read JOB_COMPLETION_INDEX)")
     ShardSpec shard = ShardSpec.WHOLE;
 

@@ -46,7 +46,7 @@ final class EvaluatePredictionsCommand implements Callable<Integer> {
     String evalId;
 
     @Option(names = "--shard", paramLabel = "I/N", converter = ShardConverter.class,
-            description = "score only slice I of N (images in sorted order, i % N == I) and write a partial for "
+            description = "score only slice I of N (images in sorted order, i %% N == I) and write a partial for "
                     + "'mdeq evaluate merge'; I may be 'env' (read JOB_COMPLETION_INDEX)")
     ShardSpec shard = ShardSpec.WHOLE;
 
