@@ -21,8 +21,9 @@
  * <h2>Using a model (the training loop's view)</h2>
  * <pre>{@code
  * try (MdeqModel model = MdeqModel.create(config, device, DataType.FLOAT32, config.run().seed())) {
- *     // optional: MODEL.PRETRAINED / TRAIN.MODEL_FILE (npz or the reference's .pth/.pkl)
- *     model.load(WeightFiles.read(file), StateDict.Mode.MATCHING, file.toString());
+ *     // optional: MODEL.PRETRAINED / TRAIN.MODEL_FILE (npz or the reference's .pth/.pkl, a path or
+ *     // a store URI; the format is detected from the content)
+ *     WeightFiles.loadInto(model.net(), location, StateDict.Mode.MATCHING);
  *
  *     // one optimizer step k = 0, 1, 2, ... (the reference's lr_scheduler._step_count - 1)
  *     model.zeroGradients();
