@@ -9,4 +9,4 @@ if [ ! -f "$home/mdeq.jar" ]; then
   exit 2
 fi
 # shellcheck disable=SC2086 # MDEQ_JAVA_OPTS is a list of options
-exec java ${MDEQ_JAVA_OPTS:-} -Dai.djl.offline=true -jar "$home/mdeq.jar" "$@"
+exec java ${MDEQ_JAVA_OPTS:-} -Djava.awt.headless=true -Dai.djl.offline=true -jar "$home/mdeq.jar" "$@"

@@ -35,11 +35,16 @@ ENV PYTORCH_LIBRARY_PATH=/opt/libtorch \
     DJL_OFFLINE=true \
     LANG=C.UTF-8
 
+# Fonts for the evaluation report's charts (JFreeChart draws text through AWT, headless).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fontconfig fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 COPY --from=app /opt/mdeq/ /opt/mdeq/
 COPY docker/mdeq-launcher.sh /usr/local/bin/mdeq
 
-# Non-root; group 0 so that Secret files mounted with mode 0440 (root-owned) stay readable without an
-# fsGroup. The data cache (MDEQ_CACHE_DIR) and DJL's own cache live on a volume: the operator mounts
+# Non-root, group 0. The operator mounts the storage Secret with mode 0444, so it is readable without
+# an fsGroup. The data cache (MDEQ_CACHE_DIR) and DJL's own cache live on a volume: the operator mounts
 # an emptyDir at /var/cache/mdeq.
 RUN useradd --uid 10001 --gid 0 --home-dir /home/mdeq --create-home --shell /usr/sbin/nologin mdeq \
  && mkdir -p /var/cache/mdeq \
