@@ -54,7 +54,7 @@ public final class DataOrder {
 
     /**
      * Evaluation of some samples only, in the given order (a validation subset such as the first
-     * RUN.VAL_SAMPLES, or one shard of a sharded evaluation).
+     * RUN.VAL_SAMPLES).
      */
     public static DataOrder evaluation(int datasetSize, int batchSize, int[] indices) {
         for (int i : indices) {
@@ -63,21 +63,6 @@ public final class DataOrder {
             }
         }
         return new DataOrder(datasetSize, batchSize, false, false, 0L, indices.clone());
-    }
-
-    /**
-     * Shard {@code shard} of {@code shards} of an evaluation: a contiguous block of the data set,
-     * the blocks differing in size by at most one sample.
-     */
-    public static DataOrder evaluationShard(int datasetSize, int batchSize, int shard, int shards) {
-        if (shards < 1 || shard < 0 || shard >= shards) {
-            throw new IllegalArgumentException("shard " + shard + " of " + shards + " does not exist");
-        }
-        int from = (int) ((long) datasetSize * shard / shards);
-        int to = (int) ((long) datasetSize * (shard + 1) / shards);
-        int[] indices = new int[to - from];
-        Arrays.setAll(indices, i -> from + i);
-        return evaluation(datasetSize, batchSize, indices);
     }
 
     public int datasetSize() {

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,9 +97,9 @@ class BatchLoaderTest {
     }
 
     @Test
-    void anEvaluationShardReadsItsBlockInOrder() throws IOException {
+    void anEvaluationSubsetReadsItsSamplesInOrder() throws IOException {
         Cifar10Dataset data = cifar();
-        try (BatchLoader loader = new BatchLoader(data, DataOrder.evaluationShard(data.size(), 5, 1, 2), 2, 2)) {
+        try (BatchLoader loader = new BatchLoader(data, DataOrder.evaluation(data.size(), 5, IntStream.range(18, 37).toArray()), 2, 2)) {
             List<DataBatch> batches = read(loader, DataPosition.startOf(0));
             assertEquals(4, batches.size());
             assertArrayEquals(new int[] {18, 19, 20, 21, 22}, batches.get(0).sampleIds());

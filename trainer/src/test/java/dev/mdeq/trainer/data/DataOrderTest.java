@@ -76,22 +76,6 @@ class DataOrderTest {
         assertEquals(2, first.batchesPerEpoch());
         assertEquals(6, first.samplesPerEpoch());
         assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5}, first.epochOrder(3));
-        int[] seen = new int[10];
-        int total = 0;
-        for (int shard = 0; shard < 3; shard++) {
-            DataOrder s = DataOrder.evaluationShard(10, 2, shard, 3);
-            total += s.samplesPerEpoch();
-            for (int i : s.epochOrder(0)) {
-                seen[i]++;
-            }
-        }
-        assertEquals(10, total);
-        int[] once = new int[10];
-        Arrays.fill(once, 1);
-        assertArrayEquals(once, seen);
-        // 10 over 3 shards: blocks of 3, 3, 4.
-        assertArrayEquals(new int[] {6, 7, 8, 9}, DataOrder.evaluationShard(10, 2, 2, 3).epochOrder(0));
-        assertThrows(IllegalArgumentException.class, () -> DataOrder.evaluationShard(10, 2, 3, 3));
         assertThrows(IllegalArgumentException.class, () -> DataOrder.evaluation(5, 1, new int[] {5}));
     }
 
