@@ -7,9 +7,6 @@ import dev.mdeq.evaluator.report.EvalReport;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -49,17 +46,8 @@ class DemoCommandTest {
     }
 
     private static String runCapturingStdout(String... args) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = Mdeq.execute(args);
-        } finally {
-            System.setOut(original);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        assertEquals(ExitCodes.OK, exit, out);
-        return out;
+        CliRun run = CliRun.run(args);
+        assertEquals(ExitCodes.OK, run.exit(), run.out() + run.err());
+        return run.out();
     }
 }

@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mdeq.runstore.run.ExitCodes;
-import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.testing.S3TestServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,12 +27,6 @@ class StoreCommandTest {
     @TempDir
     Path temp;
 
-    record Run(int exit, String out, String err) {
-        List<String> lines() {
-            return out.isEmpty() ? List.of() : List.of(out.split("\n"));
-        }
-    }
-
     @BeforeAll
     static void startS3() {
         s3 = S3TestServer.start();
@@ -49,11 +40,11 @@ class StoreCommandTest {
     @Test
     void everySubcommandHasHelp() {
         for (String sub : List.of("ls", "cp", "rm")) {
-            Run help = run(Map.of(), "store", sub, "--help");
+            CliRun help = run(Map.of(), "store", sub, "--help");
             assertEquals(0, help.exit(), help.err());
             assertTrue(help.out().contains("Usage: mdeq store " + sub), help.out());
         }
-        Run store = run(Map.of(), "store", "--help");
+        CliRun store = run(Map.of(), "store", "--help");
         assertTrue(store.out().contains("MDEQ_S3_CREDENTIALS_DIR") && store.out().contains("ls"), store.out());
     }
 
@@ -67,12 +58,12 @@ class StoreCommandTest {
         Files.writeString(folder.resolve("note.txt"), "deep");
         String remote = s3.uri("runs/ns/job1");
 
-        Run up = run(s3.environment(), "store", "cp", "-r", temp.resolve("run").toString(), remote);
+        CliRun up = run(s3.environment(), "store", "cp", "-r", temp.resolve("run").toString(), remote);
         assertEquals(0, up.exit(), up.err());
         assertEquals(3, up.lines().size(), up.out());
         assertTrue(up.out().contains("-> " + remote + "/sub/params.bin (" + big.length + " bytes)"), up.out());
 
-        Run listed = run(s3.environment(), "store", "ls", remote);
+        CliRun listed = run(s3.environment(), "store", "ls", remote);
         assertEquals(0, listed.exit(), listed.err());
         List<String> lines = listed.lines();
         assertEquals(3, lines.size(), listed.out());
@@ -82,7 +73,7 @@ class StoreCommandTest {
         assertTrue(lines.get(2).trim().startsWith(big.length + " ") && lines.get(2).endsWith(remote
                 + "/sub/params.bin"), lines.get(2));
 
-        Run down = run(s3.environment(), "store", "cp", "-r", remote, "file:" + temp.resolve("back"));
+        CliRun down = run(s3.environment(), "store", "cp", "-r", remote, "file:" + temp.resolve("back"));
         assertEquals(0, down.exit(), down.err());
         assertArrayEquals(big, Files.readAllBytes(temp.resolve("back/sub/params.bin")));
         assertEquals("deep", Files.readString(temp.resolve("back/sub/deeper/note.txt")));
@@ -114,24 +105,24 @@ class StoreCommandTest {
         for (String key : List.of("a.txt", "dir/b.txt", "dir/sub/c.txt")) {
             s3.putDirectly(base + "/" + key, key.getBytes(StandardCharsets.UTF_8));
         }
-        Run one = run(s3.environment(), "store", "rm", s3.uri(base + "/a.txt"));
+        CliRun one = run(s3.environment(), "store", "rm", s3.uri(base + "/a.txt"));
         assertEquals(0, one.exit(), one.err());
         assertEquals(List.of("deleted " + s3.uri(base + "/a.txt")), one.lines());
 
-        Run folderWithoutR = run(s3.environment(), "store", "rm", s3.uri(base + "/dir"));
+        CliRun folderWithoutR = run(s3.environment(), "store", "rm", s3.uri(base + "/dir"));
         assertEquals(ExitCodes.INVALID_INPUT, folderWithoutR.exit());
         assertTrue(folderWithoutR.err().contains("use -r"), folderWithoutR.err());
 
-        Run all = run(s3.environment(), "store", "rm", "-r", s3.uri(base));
+        CliRun all = run(s3.environment(), "store", "rm", "-r", s3.uri(base));
         assertEquals(0, all.exit(), all.err());
         assertEquals(List.of("deleted " + s3.uri(base + "/dir/b.txt"), "deleted " + s3.uri(base + "/dir/sub/c.txt")),
                 all.lines());
         assertEquals(List.of(), run(s3.environment(), "store", "ls", s3.uri(base)).lines());
 
-        Run missing = run(s3.environment(), "store", "rm", s3.uri(base + "/a.txt"));
+        CliRun missing = run(s3.environment(), "store", "rm", s3.uri(base + "/a.txt"));
         assertEquals(ExitCodes.INVALID_INPUT, missing.exit());
         assertTrue(missing.err().contains("no object at " + s3.uri(base + "/a.txt")), missing.err());
-        Run nothing = run(s3.environment(), "store", "rm", "-r", s3.uri(base));
+        CliRun nothing = run(s3.environment(), "store", "rm", "-r", s3.uri(base));
         assertEquals(0, nothing.exit());
         assertTrue(nothing.err().contains("nothing to delete"), nothing.err());
     }
@@ -142,59 +133,48 @@ class StoreCommandTest {
         Files.write(store.resolve("params.bin"), new byte[] {1, 2, 3});
         Files.writeString(temp.resolve("store/checkpoints/LATEST"), "checkpoints/step-1/");
 
-        Run listed = run(Map.of(), "store", "ls", temp.resolve("store").toString());
+        CliRun listed = run(Map.of(), "store", "ls", temp.resolve("store").toString());
         assertEquals(2, listed.lines().size(), listed.out());
         assertTrue(listed.lines().get(0).endsWith("file:" + temp.resolve("store/checkpoints/LATEST")), listed.out());
-        Run itself = run(Map.of(), "store", "ls", "file:" + store.resolve("params.bin"));
+        CliRun itself = run(Map.of(), "store", "ls", "file:" + store.resolve("params.bin"));
         assertEquals(1, itself.lines().size(), itself.out());
         assertTrue(itself.lines().get(0).trim().startsWith("3 "), itself.out());
 
-        Run removed = run(Map.of(), "store", "rm", "-r", temp.resolve("store/checkpoints").toString());
+        CliRun removed = run(Map.of(), "store", "rm", "-r", temp.resolve("store/checkpoints").toString());
         assertEquals(2, removed.lines().size(), removed.out());
         assertFalse(Files.exists(temp.resolve("store/checkpoints/step-1/params.bin")));
     }
 
     @Test
     void errorsAreClearAndCarryTheRightExitCode() throws IOException {
-        Run scheme = run(Map.of(), "store", "ls", "gs://bucket/x");
+        CliRun scheme = run(Map.of(), "store", "ls", "gs://bucket/x");
         assertEquals(ExitCodes.INVALID_INPUT, scheme.exit());
         assertTrue(scheme.err().contains("s3://bucket/prefix"), scheme.err());
 
-        Run noSettings = run(Map.of(), "store", "ls", s3.uri("x"));
+        CliRun noSettings = run(Map.of(), "store", "ls", s3.uri("x"));
         assertEquals(ExitCodes.INVALID_INPUT, noSettings.exit());
         assertTrue(noSettings.err().contains("MDEQ_S3_ENDPOINT"), noSettings.err());
 
         Map<String, String> wrongSecret = new HashMap<>(s3.environment());
         wrongSecret.put("AWS_SECRET_ACCESS_KEY", "not-the-secret-" + s3.secretKey());
-        Run denied = run(wrongSecret, "store", "ls", s3.uri("x"));
+        CliRun denied = run(wrongSecret, "store", "ls", s3.uri("x"));
         assertEquals(ExitCodes.INVALID_INPUT, denied.exit());
         assertTrue(denied.err().contains("access denied") && denied.err().contains(s3.endpoint()), denied.err());
         assertFalse(denied.err().contains(s3.secretKey()), denied.err());
         assertFalse(denied.err().contains("\tat "), "no stack trace: " + denied.err());
 
         Path file = Files.writeString(temp.resolve("f.txt"), "x");
-        Run badKey = run(s3.environment(), "store", "cp", file.toString(), s3.uri("a") + "//b");
+        CliRun badKey = run(s3.environment(), "store", "cp", file.toString(), s3.uri("a") + "//b");
         assertEquals(ExitCodes.INVALID_INPUT, badKey.exit(), badKey.err());
         assertTrue(badKey.err().contains("invalid object"), badKey.err());
 
-        Run usage = run(Map.of(), "store", "cp", "only-one-argument");
+        CliRun usage = run(Map.of(), "store", "cp", "only-one-argument");
         assertEquals(ExitCodes.USAGE, usage.exit());
     }
 
     /** Runs mdeq with {@code env} as the environment the store factory reads, capturing its output. */
-    static Run run(Map<String, String> env, String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-        try (var environment = ObjectStores.overrideEnvironment(env)) {
-            System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-            int exit = Mdeq.execute(args);
-            return new Run(exit, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+
+    private static CliRun run(Map<String, String> env, String... args) {
+        return CliRun.run(env, args);
     }
 }

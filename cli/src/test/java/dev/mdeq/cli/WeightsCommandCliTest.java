@@ -36,7 +36,7 @@ class WeightsCommandCliTest {
         try (MdeqModel model = MdeqModel.create(Presets.load(CLS, List.of()), Device.cpu(), DataType.FLOAT32, 5)) {
             Npz.write(good, model.stateDict());
         }
-        StoreCommandTest.Run ok = StoreCommandTest.run(Map.of(), "weights", "import", "--from", good.toString(),
+        CliRun ok = CliRun.run(Map.of(), "weights", "import", "--from", good.toString(),
                 "--config", CLS, "--to", dir.resolve("copy.npz").toString());
         assertEquals(ExitCodes.OK, ok.exit(), ok.err());
         assertTrue(ok.out().contains("loaded 98 of 98 model entries"), ok.out());
@@ -62,11 +62,11 @@ class WeightsCommandCliTest {
         Path input = Files.write(dir.resolve("x.npy"), Npy.toBytes(RawTensor.ofFloats(new long[] {1, 3, 32, 32},
                 new float[3 * 32 * 32])));
         cases.forEach((file, expected) -> {
-            StoreCommandTest.Run imported = StoreCommandTest.run(Map.of(), "weights", "import", "--from",
+            CliRun imported = CliRun.run(Map.of(), "weights", "import", "--from",
                     file.toString(), "--config", CLS, "--to", dir.resolve("out.npz").toString());
             assertEquals(ExitCodes.INVALID_INPUT, imported.exit(), imported.err());
             assertTrue(imported.err().startsWith("mdeq: " + file) && imported.err().contains(expected), imported.err());
-            StoreCommandTest.Run forward = StoreCommandTest.run(Map.of(), "model", "forward", "--config", CLS,
+            CliRun forward = CliRun.run(Map.of(), "model", "forward", "--config", CLS,
                     "--weights", file.toString(), "--input", input.toString(), "--out", dir.resolve("f.npz").toString());
             assertEquals(ExitCodes.INVALID_INPUT, forward.exit(), forward.err());
             assertTrue(forward.err().contains(expected), forward.err());
@@ -74,7 +74,7 @@ class WeightsCommandCliTest {
         assertFalse(Files.exists(marker));
         assertFalse(Files.exists(dir.resolve("out.npz")) || Files.exists(dir.resolve("f.npz")));
 
-        StoreCommandTest.Run strict = StoreCommandTest.run(Map.of(), "weights", "import", "--from", good.toString(),
+        CliRun strict = CliRun.run(Map.of(), "weights", "import", "--from", good.toString(),
                 "--config", "demo/seg_mdeq_tiny", "--to", dir.resolve("seg.npz").toString());
         assertEquals(ExitCodes.INVALID_INPUT, strict.exit(), strict.err());
         assertTrue(strict.err().contains("last_layer.3.weight (19, 24, 1, 1)"), strict.err());
