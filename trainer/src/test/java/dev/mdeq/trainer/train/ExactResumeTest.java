@@ -11,6 +11,7 @@ import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.LocalObjectStore;
+import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.trainer.checkpoint.CheckpointStore;
 import dev.mdeq.trainer.checkpoint.LoadedCheckpoint;
 import dev.mdeq.trainer.checkpoint.TrainingState;
@@ -146,7 +147,14 @@ class ExactResumeTest {
 
     /** Same parameters, buffers, optimizer moments (bit for bit) and the same epoch records. */
     static void assertSameOutcome(Path expectedRun, Path actualRun) throws IOException {
-        try (LoadedCheckpoint expected = newest(expectedRun); LoadedCheckpoint actual = newest(actualRun)) {
+        assertSameOutcome(new LocalObjectStore(expectedRun), new LocalObjectStore(actualRun),
+                actualRun.resolveSibling(actualRun.getFileName() + "-work"));
+    }
+
+    /** {@link #assertSameOutcome(Path, Path)} for run folders in any store; {@code work} takes the downloads. */
+    static void assertSameOutcome(ObjectStore expectedRun, ObjectStore actualRun, Path work) throws IOException {
+        try (LoadedCheckpoint expected = newest(expectedRun, work.resolve("expected"));
+                LoadedCheckpoint actual = newest(actualRun, work.resolve("actual"))) {
             TrainingState e = expected.state();
             TrainingState a = actual.state();
             assertEquals(e.step(), a.step());
@@ -168,9 +176,8 @@ class ExactResumeTest {
         }
     }
 
-    private static LoadedCheckpoint newest(Path run) {
-        return new CheckpointStore(new LocalObjectStore(run), run.resolveSibling(run.getFileName() + "-work"), line -> { })
-                .loadNewestValid().orElseThrow();
+    private static LoadedCheckpoint newest(ObjectStore run, Path work) {
+        return new CheckpointStore(run, work, line -> { }).loadNewestValid().orElseThrow();
     }
 
     private static byte[] bytes(RawTensor tensor) {

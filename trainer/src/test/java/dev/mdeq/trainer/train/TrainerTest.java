@@ -3,6 +3,7 @@ package dev.mdeq.trainer.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.trainer.data.SyntheticCityscapes;
 import dev.mdeq.trainer.model.MdeqModel;
 import dev.mdeq.trainer.weights.RawTensor;
+import dev.mdeq.trainer.weights.torch.TorchFixtures;
 import java.util.Map;
 import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunJson;
@@ -139,6 +141,65 @@ class TrainerTest {
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> train(wrongFile, temp.resolve("model-file"), false, new ByteArrayOutputStream()));
         assertTrue(e.getMessage().contains("classifier.weight"), e.getMessage());
+    }
+
+    @Test
+    void timeBasedCheckpointsComeBetweenEpochEndsOnlyWhenSet() throws Exception {
+        Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 24, 8);
+        // 0.0001 minutes = 6 ms, shorter than a step: due after every step; no step-based checkpoints
+        ExperimentConfig often = TrainingFixtures.tinyConfig(data, "RUN.CHECKPOINT_EVERY_MINUTES", "0.0001",
+                "RUN.KEEP_CHECKPOINTS", "50");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        assertEquals(TrainingResult.Outcome.FINISHED, train(often, temp.resolve("often"), false, log).outcome(),
+                log.toString(StandardCharsets.UTF_8));
+        List<Long> steps = List.copyOf(new CheckpointStore(new LocalObjectStore(temp.resolve("often")),
+                temp.resolve("work-often"), line -> { }).folders().keySet());
+        assertTrue(steps.containsAll(List.of(6L, 12L)), "the epoch ends: " + steps);
+        assertTrue(steps.stream().anyMatch(s -> s > 0 && s < 6) && steps.stream().anyMatch(s -> s > 6 && s < 12),
+                "time-based checkpoints within both epochs: " + steps);
+
+        ExperimentConfig off = TrainingFixtures.tinyConfig(data, "RUN.CHECKPOINT_EVERY_MINUTES", "0",
+                "RUN.KEEP_CHECKPOINTS", "50");
+        assertEquals(TrainingResult.Outcome.FINISHED, train(off, temp.resolve("off"), false, log).outcome());
+        assertEquals(List.of(6L, 12L), List.copyOf(new CheckpointStore(new LocalObjectStore(temp.resolve("off")),
+                temp.resolve("work-off"), line -> { }).folders().keySet()), "epoch ends only");
+    }
+
+    @Test
+    void pretrainedPyTorchFileLoadsTheBackboneAndLeavesTheClassifierAsInitialized() throws Exception {
+        Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 24, 8);
+        // the MDEQClsNet state dict of cls_mdeq_tiny written by PyTorch; its values from expected.json/.bin
+        TorchFixtures.Expected fixture = TorchFixtures.expected("torch-1.13", "tiny_bare.pth");
+        ExperimentConfig config = TrainingFixtures.tinyConfig(data, "RUN.MAX_STEPS", "0",
+                "MODEL.PRETRAINED", fixture.file().toString());
+        Path runFolder = temp.resolve("pretrained-pth");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        assertEquals(TrainingResult.Outcome.FINISHED, train(config, runFolder, false, log).outcome(),
+                log.toString(StandardCharsets.UTF_8));
+        Map<String, RawTensor> expected = fixture.modelEntries();
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("loaded " + (expected.size() - 2)
+                + " matching weights from MODEL.PRETRAINED " + fixture.file() + " (2 of the model's keys not in the file)"),
+                log.toString(StandardCharsets.UTF_8));
+
+        // the step-0 checkpoint holds the weights the first step would start from
+        Map<String, RawTensor> initial = dev.mdeq.trainer.weights.Npz.read(new LocalObjectStore(runFolder)
+                .file(RunLayout.checkpointFolder(0) + CheckpointStore.MODEL_PART));
+        assertEquals(expected.keySet(), initial.keySet());
+        Map<String, RawTensor> ownInit;
+        try (MdeqModel fresh = MdeqModel.create(config, ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32,
+                config.run().seed())) {
+            ownInit = fresh.stateDict();
+        }
+        for (Map.Entry<String, RawTensor> entry : initial.entrySet()) {
+            String key = entry.getKey();
+            double[] got = entry.getValue().toDoubleArray();
+            if (key.startsWith("classifier.")) {
+                assertArrayEquals(ownInit.get(key).toDoubleArray(), got, 0.0, key + " keeps the model's own initialization");
+                assertFalse(java.util.Arrays.equals(expected.get(key).toDoubleArray(), got), key + " is not the file's");
+            } else {
+                assertArrayEquals(expected.get(key).toDoubleArray(), got, 0.0, key);
+            }
+        }
     }
 
     @Test
