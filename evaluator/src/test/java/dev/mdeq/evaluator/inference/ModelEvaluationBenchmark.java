@@ -8,12 +8,9 @@ import dev.mdeq.evaluator.report.EvalReport;
 import dev.mdeq.evaluator.shard.ShardSpec;
 import dev.mdeq.runstore.storage.LocalObjectStore;
 import dev.mdeq.runstore.storage.ObjectStore;
-import dev.mdeq.trainer.data.SyntheticCityscapes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,12 +37,12 @@ class ModelEvaluationBenchmark {
         ai.djl.engine.Engine.getInstance();
         JniUtils.setNumThreads(Integer.getInteger("bench.threads", 2));
         List<String> rows = new ArrayList<>();
-        Path demo = cityscapes(dir.resolve("demo-data"), 16, 256, 512);
+        Path demo = ModelRuns.cityscapes(dir.resolve("demo-data"), 16, 256, 512);
         rows.add(segmentation("demo/seg_mdeq_tiny, 16 images 256x512", demo, 16));
         rows.add(segmentation("  + TEST.FLIP_TEST", demo, 16, "TEST.FLIP_TEST", "true"));
         rows.add(segmentation("  + MULTI_SCALE [0.75,1,1.25] (BASE_SIZE 256)", demo, 16, "TEST.MULTI_SCALE", "true",
                 "TEST.SCALE_LIST", "[0.75,1.0,1.25]"));
-        Path full = cityscapes(dir.resolve("full-data"), 4, 1024, 2048);
+        Path full = ModelRuns.cityscapes(dir.resolve("full-data"), 4, 1024, 2048);
         rows.add(segmentation("demo/seg_mdeq_tiny, 4 images 1024x2048", full, 4));
         rows.add(classification());
         System.out.printf(Locale.ROOT, "%nmodel evaluation on CPU, %d PyTorch threads, WORKERS 2 decode threads%n",
@@ -54,19 +51,6 @@ class ModelEvaluationBenchmark {
                 + "| writes | per image |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
-    }
-
-    private static Path cityscapes(Path folder, int images, int height, int width) {
-        SyntheticCityscapes.generate(new SyntheticCityscapes.Spec(1, images, height, width, 3), (key, bytes) -> {
-            try {
-                Path file = folder.resolve(key);
-                Files.createDirectories(file.getParent());
-                Files.write(file, bytes);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, 2);
-        return folder;
     }
 
     private String segmentation(String name, Path data, int images, String... overrides) throws IOException {

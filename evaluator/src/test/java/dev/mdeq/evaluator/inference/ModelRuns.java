@@ -53,7 +53,12 @@ public final class ModelRuns {
 
     /** Writes the synthetic Cityscapes set ({@code val} validation images) into {@code folder}. */
     public static Path cityscapes(Path folder, int val) {
-        SyntheticCityscapes.generate(new SyntheticCityscapes.Spec(1, val, HEIGHT, WIDTH, 7), (key, bytes) -> {
+        return cityscapes(folder, val, HEIGHT, WIDTH);
+    }
+
+    /** The synthetic Cityscapes set with {@code val} validation images of {@code height x width}. */
+    public static Path cityscapes(Path folder, int val, int height, int width) {
+        SyntheticCityscapes.generate(new SyntheticCityscapes.Spec(1, val, height, width, 7), (key, bytes) -> {
             try {
                 Path file = folder.resolve(key);
                 Files.createDirectories(file.getParent());

@@ -2,6 +2,7 @@ package dev.mdeq.trainer.checkpoint;
 
 import dev.mdeq.runstore.run.CheckpointManifest;
 import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.storage.LocalFolders;
 import dev.mdeq.runstore.storage.ObjectInfo;
 import dev.mdeq.runstore.storage.ObjectStore;
 import java.io.IOException;
@@ -194,10 +195,10 @@ public final class CheckpointStore {
             }
             return new LoadedCheckpoint(folder, manifest, state, files, List.of(), local);
         } catch (IOException e) {
-            LoadedCheckpoint.deleteRecursively(local);
+            LocalFolders.deleteRecursively(local, "the local checkpoint copy");
             throw new UncheckedIOException("cannot download checkpoint " + folder + " to " + local, e);
         } catch (RuntimeException e) {
-            LoadedCheckpoint.deleteRecursively(local);
+            LocalFolders.deleteRecursively(local, "the local checkpoint copy");
             throw e;
         }
     }

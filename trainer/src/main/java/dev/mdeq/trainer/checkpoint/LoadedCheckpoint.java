@@ -1,14 +1,10 @@
 package dev.mdeq.trainer.checkpoint;
 
 import dev.mdeq.runstore.run.CheckpointManifest;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.mdeq.runstore.storage.LocalFolders;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A verified checkpoint downloaded to local files. Closing it deletes the files.
@@ -50,19 +46,6 @@ public record LoadedCheckpoint(
 
     @Override
     public void close() {
-        deleteRecursively(localFolder);
-    }
-
-    static void deleteRecursively(Path folder) {
-        if (folder == null || !Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the local checkpoint copy " + folder, e);
-        }
+        LocalFolders.deleteRecursively(localFolder, "the local checkpoint copy");
     }
 }

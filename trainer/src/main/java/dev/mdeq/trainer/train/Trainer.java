@@ -7,6 +7,7 @@ import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.storage.LocalFolders;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.trainer.checkpoint.RunConfigGuard;
@@ -21,9 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * {@code mdeq train}: trains the run folder's experiment to its end, resuming from its newest
@@ -70,7 +69,7 @@ public final class Trainer {
                 if (options.shutdown() == null) {
                     shutdown.close();
                 }
-                deleteRecursively(workFolder);
+                LocalFolders.deleteRecursively(workFolder, "the local work folder");
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a local work folder", e);
@@ -153,18 +152,5 @@ public final class Trainer {
         int[] indices = new int[n];
         java.util.Arrays.setAll(indices, i -> i);
         return indices;
-    }
-
-    static void deleteRecursively(Path folder) {
-        if (folder == null || !Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the local work folder " + folder, e);
-        }
     }
 }

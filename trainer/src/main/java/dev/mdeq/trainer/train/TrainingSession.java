@@ -12,6 +12,7 @@ import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.ProgressReporter;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.storage.LocalFolders;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.trainer.checkpoint.CheckpointStore;
 import dev.mdeq.trainer.checkpoint.LoadedCheckpoint;
@@ -531,7 +532,7 @@ final class TrainingSession implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint files in " + folder, e);
         } finally {
-            Trainer.deleteRecursively(folder);
+            LocalFolders.deleteRecursively(folder, "the local work folder");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.mdeq.trainer.weights;
 
 import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.storage.LocalFolders;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.StoreUri;
@@ -8,9 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 /**
  * A weights file named by a local path, a {@code file:} URI or an {@code s3://bucket/key} URI.
@@ -65,7 +64,7 @@ final class WeightsLocation {
                 throw new InvalidInputException(e.getMessage().replace(copy.toString(), given), e);
             }
         } finally {
-            deleteRecursively(folder);
+            deleteQuietly(folder);
         }
     }
 
@@ -93,7 +92,7 @@ final class WeightsLocation {
                 run(writer, file);
                 store.put(name, file);
             } finally {
-                deleteRecursively(folder);
+                deleteQuietly(folder);
             }
         }
     }
@@ -138,10 +137,10 @@ final class WeightsLocation {
         }
     }
 
-    private static void deleteRecursively(Path folder) {
-        try (Stream<Path> paths = Files.walk(folder)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
+    private static void deleteQuietly(Path folder) {
+        try {
+            LocalFolders.deleteRecursively(folder, "the temporary weights folder");
+        } catch (UncheckedIOException e) {
             // best effort: a leftover temporary folder is harmless
         }
     }
