@@ -94,8 +94,16 @@ class CrdContractTest extends OperatorTestBase {
             map(spec, "trainer").put("resources", Map.of("limits", Map.of("memory", "lots")));
             return spec;
         });
-        mistakes.put("checkpoint neither best nor latest", spec -> {
+        mistakes.put("checkpoint neither best, latest nor a step folder", spec -> {
             spec.put("evaluation", Map.of("checkpoint", "oldest"));
+            return spec;
+        });
+        mistakes.put("checkpoint folder without its 12-digit step", spec -> {
+            spec.put("evaluation", Map.of("checkpoint", "step-1200"));
+            return spec;
+        });
+        mistakes.put("split the evaluator does not know", spec -> {
+            spec.put("evaluation", Map.of("split", "test"));
             return spec;
         });
         mistakes.put("toleration effect misspelt", spec -> {
@@ -107,6 +115,22 @@ class CrdContractTest extends OperatorTestBase {
             object.put("spec", mistake.getValue().apply(mutable(object.get("spec"))));
             assertFalse(rules.schemaErrors(object).isEmpty(), "the schema accepts: " + mistake.getKey());
         }
+    }
+
+    @Test
+    void theSchemaAcceptsEveryCheckpointAndSplitTheEvaluatorTakes() {
+        for (String checkpoint : List.of("best", "latest", "step-000000001200")) {
+            for (String split : List.of("val", "train")) {
+                Map<String, Object> object = CrdRules.celValue(resource("ok", validSpec()));
+                Map<String, Object> spec = mutable(object.get("spec"));
+                spec.put("evaluation", Map.of("checkpoint", checkpoint, "split", split));
+                object.put("spec", spec);
+                assertEquals(List.of(), rules.schemaErrors(object), checkpoint + " on " + split);
+            }
+        }
+        JSONSchemaProps checkpoint = rules.root().getProperties().get("spec").getProperties().get("evaluation")
+                .getProperties().get("checkpoint");
+        assertEquals(null, checkpoint.getDefault(), "unset leaves the choice to the evaluator (best, else latest)");
     }
 
     @Test
@@ -131,8 +155,8 @@ class CrdContractTest extends OperatorTestBase {
         // Before the start (no status.runUri) every field may still be corrected.
         assertEquals(List.of(), rules.celViolations(CrdRules.celValue(changed), CrdRules.celValue(before)));
 
-        before.setStatus(new MdeqTrainingJobStatus(null, 1L, null, "file:/store/runs/ns/imm", null, null, null, null,
-                null, null, null));
+        before.setStatus(new MdeqTrainingJobStatus(null, 1L, null, "file:/store/runs/ns/imm", null, null, null,
+                null, null, null, null, null));
         changed.setStatus(before.getStatus());
         List<String> violations = rules.celViolations(CrdRules.celValue(changed), CrdRules.celValue(before));
         assertEquals(1, violations.size(), violations.toString());

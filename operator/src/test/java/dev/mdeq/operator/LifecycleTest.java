@@ -9,6 +9,7 @@ import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.operator.api.Condition;
 import dev.mdeq.operator.api.EvaluationSpec;
+import dev.mdeq.operator.api.EvaluationSplit;
 import dev.mdeq.operator.api.MdeqTrainingJobStatus;
 import dev.mdeq.operator.api.Phase;
 import dev.mdeq.runstore.run.Progress;
@@ -17,6 +18,9 @@ import dev.mdeq.runstore.run.RunLayout;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import io.quarkus.test.junit.QuarkusTest;
@@ -76,8 +80,9 @@ class LifecycleTest extends OperatorTestBase {
         kubelet.terminate(pod, 0, "Completed");
         kubelet.complete(trainer);
         Job evaluator = awaitJob(ns, "cls-eval");
-        assertEquals(List.of("evaluate", "--run", training.runUri(), "--eval-id", "best-val", "--checkpoint", "best",
-                "--split", "val"), container(evaluator).getArgs());
+        // No checkpoint in the spec: no --checkpoint, the evaluator takes BEST if the run has one, else LATEST.
+        assertEquals(List.of("evaluate", "--run", training.runUri(), "--eval-id", "auto-val", "--split", "val"),
+                container(evaluator).getArgs());
         assertNull(evaluator.getSpec().getCompletionMode(), "one shard: a plain Job");
         MdeqTrainingJobStatus evaluating = awaitStatus(ns, "cls", s -> s.phase() == Phase.Evaluating);
         assertEquals(Condition.TRUE, evaluating.condition("Trained").status());
@@ -85,14 +90,15 @@ class LifecycleTest extends OperatorTestBase {
 
         // The evaluator writes its report: the run succeeded, the metric is in the status.
         kubelet.complete(evaluator);
-        writeJson(ns, "cls", RunLayout.report("best-val"), new ReportSummary("best-val", "classification",
-                "checkpoints/step-000000000300/", 10000L, null, null, 87.25, 99.5, "eval/best-val/report.html"));
+        writeJson(ns, "cls", RunLayout.report("auto-val"), new ReportSummary("auto-val", "classification",
+                "checkpoints/step-000000000300/", 10000L, null, null, 87.25, 99.5, "eval/auto-val/report.html"));
         MdeqTrainingJobStatus done = awaitStatus(ns, "cls", s -> s.phase() == Phase.Succeeded);
         assertEquals(87.25, done.evaluation().top1(), 1e-12);
         assertEquals(99.5, done.evaluation().top5(), 1e-12);
         assertEquals("top1 87.25", done.metric());
-        assertEquals(training.runUri() + "/eval/best-val/report.json", done.evaluation().reportUri());
-        assertEquals(training.runUri() + "/eval/best-val/report.html", done.evaluation().reportHtmlUri());
+        assertEquals(training.runUri() + "/eval/auto-val/report.json", done.evaluation().reportUri());
+        assertEquals(training.runUri() + "/eval/auto-val/report.html", done.evaluation().reportHtmlUri());
+        assertEquals("checkpoints/step-000000000300/", done.evaluation().checkpoint(), "the one the evaluator chose");
         assertEquals(Condition.TRUE, done.condition("Evaluated").status());
         assertEquals("Succeeded", done.condition("Ready").reason());
         assertNotNull(done.completionTime());
@@ -102,8 +108,8 @@ class LifecycleTest extends OperatorTestBase {
     @Test
     void shardedEvaluationRunsAnIndexedJobThenTheMerge() {
         String ns = newNamespace();
-        create(ns, "seg", withEvaluation(validSpec(), new EvaluationSpec(null, "test", "latest", 4, true,
-                List.of(0.75, 1.0, 1.25), true, "registry.test/eval:1", 1, null)));
+        create(ns, "seg", withEvaluation(validSpec(), new EvaluationSpec(null, EvaluationSplit.TRAIN,
+                "step-000000000200", 4, true, List.of(0.75, 1.0, 1.25), true, "registry.test/eval:1", 1, null)));
         Job trainer = awaitJob(ns, "seg-train");
         String yaml = new String(runFolder(ns, "seg").getBytes(RunLayout.CONFIG), StandardCharsets.UTF_8);
         ExperimentConfig written = ConfigLoader.parse(yaml, "config.yaml", List.of());
@@ -118,18 +124,23 @@ class LifecycleTest extends OperatorTestBase {
         assertEquals(4, evaluator.getSpec().getParallelism());
         assertEquals("registry.test/eval:1", container(evaluator).getImage());
         String runUri = "file:" + storeDir + "/runs/" + ns + "/seg";
-        assertEquals(List.of("evaluate", "--run", runUri, "--eval-id", "latest-test", "--checkpoint", "latest",
-                "--split", "test", "--shard", "env/4"), container(evaluator).getArgs());
+        assertEquals(List.of("evaluate", "--run", runUri, "--eval-id", "step-000000000200-train",
+                "--checkpoint", "step-000000000200", "--split", "train", "--shard", "env/4"),
+                container(evaluator).getArgs());
         assertEquals("1", container(evaluator).getResources().getLimits().get("nvidia.com/gpu").getAmount());
 
         kubelet.jobCounts(evaluator, 2, 0, 2);
         awaitStatus(ns, "seg", s -> s.evaluation() != null && Integer.valueOf(2).equals(s.evaluation().shardsDone()));
         kubelet.complete(evaluator);
         Job merge = awaitJob(ns, "seg-merge");
-        assertEquals(List.of("evaluate", "merge", "--run", runUri, "--eval-id", "latest-test", "--shards", "4"),
-                container(merge).getArgs());
+        assertEquals(List.of("evaluate", "merge", "--run", runUri, "--eval-id", "step-000000000200-train",
+                "--shards", "4"), container(merge).getArgs());
+        for (Job job : List.of(trainer, evaluator, merge)) {
+            assertRestrictedPodSecurity(job);
+        }
         kubelet.complete(merge);
-        writeJson(ns, "seg", RunLayout.report("latest-test"), new ReportSummary("latest-test", "segmentation",
+        writeJson(ns, "seg", RunLayout.report("step-000000000200-train"), new ReportSummary("step-000000000200-train",
+                "segmentation",
                 "checkpoints/step-000000000300/", 500L, 71.234, 95.1, null, null, null));
         MdeqTrainingJobStatus done = awaitStatus(ns, "seg", s -> s.phase() == Phase.Succeeded);
         assertEquals("mIoU 71.23", done.metric());
@@ -177,8 +188,38 @@ class LifecycleTest extends OperatorTestBase {
         assertEquals(Boolean.FALSE, trainer.getSpec().getSuspend());
         assertEquals(Boolean.FALSE, trainer.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken(),
                 "trainer pods never call the Kubernetes API: no token mounted");
-        assertEquals(Boolean.FALSE, container.getSecurityContext().getAllowPrivilegeEscalation());
-        assertEquals(List.of("ALL"), container.getSecurityContext().getCapabilities().getDrop());
+        assertRestrictedPodSecurity(trainer);
+    }
+
+    /**
+     * What the 'restricted' Pod Security Standard demands of a pod (the checks that apply to these
+     * pods: non-root, seccomp, no privilege escalation, capabilities, volume types, no host access).
+     */
+    private static void assertRestrictedPodSecurity(Job job) {
+        String name = job.getMetadata().getName();
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        PodSecurityContext podSecurity = pod.getSecurityContext();
+        assertNotNull(podSecurity, name + ": pod securityContext");
+        assertEquals(Boolean.TRUE, podSecurity.getRunAsNonRoot(), name + ": runAsNonRoot");
+        assertEquals(10001L, podSecurity.getRunAsUser(), name + ": the runtime image's uid (docker/runtime.Dockerfile)");
+        assertEquals("RuntimeDefault", podSecurity.getSeccompProfile().getType(), name + ": seccompProfile");
+        assertNull(pod.getHostNetwork(), name + ": hostNetwork");
+        assertNull(pod.getHostPID(), name + ": hostPID");
+        assertNull(pod.getHostIPC(), name + ": hostIPC");
+        for (var volume : pod.getVolumes()) {
+            assertTrue(volume.getEmptyDir() != null || volume.getSecret() != null, name + ": volume " + volume.getName()
+                    + " is not emptyDir or secret");
+        }
+        for (Container c : pod.getContainers()) {
+            SecurityContext security = c.getSecurityContext();
+            assertEquals(Boolean.FALSE, security.getAllowPrivilegeEscalation(), name + ": allowPrivilegeEscalation");
+            assertEquals(List.of("ALL"), security.getCapabilities().getDrop(), name + ": capabilities.drop");
+            List<String> added = security.getCapabilities().getAdd();
+            assertTrue(added == null || added.isEmpty(), name + ": capabilities.add " + added);
+            assertNull(security.getPrivileged(), name + ": privileged");
+            assertTrue(security.getRunAsNonRoot() == null || security.getRunAsNonRoot(), name + ": container runAsNonRoot");
+            assertTrue(security.getRunAsUser() == null || security.getRunAsUser() != 0, name + ": container runAsUser");
+        }
     }
 
     static Container container(Job job) {

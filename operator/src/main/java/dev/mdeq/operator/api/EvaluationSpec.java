@@ -8,13 +8,16 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The evaluation that runs after training succeeded.
  *
  * @param enabled false skips the evaluation: the run succeeds when training does
  * @param split the data set split to evaluate (default val)
- * @param checkpoint which checkpoint to evaluate: best (highest validation metric, default) or latest
+ * @param checkpoint which checkpoint to evaluate: best (the highest validation metric), latest, or a
+ *     checkpoint folder of the run such as step-000000001200; unset: best when the run has a best
+ *     checkpoint, else latest (a run stopped before its first validation has none)
  * @param shards evaluate in this many parallel pods (an Indexed Job, then a merge Job); 1 = one pod
  * @param multiScale average the predictions over the scales (TEST.MULTI_SCALE)
  * @param scales the scales of multi-scale testing (TEST.SCALE_LIST), e.g. [0.75, 1.0, 1.25]
@@ -28,8 +31,8 @@ import java.util.List;
         message = "spec.evaluation.scales needs multiScale: true")
 public record EvaluationSpec(
         @Default("true") Boolean enabled,
-        @Default("val") @Pattern("^[A-Za-z0-9_.-]+$") @Size(max = 64) String split,
-        @Default("best") @Pattern("^(best|latest)$") String checkpoint,
+        @Default("val") EvaluationSplit split,
+        @Pattern(EvaluationSpec.CHECKPOINT_PATTERN) @Size(max = 64) String checkpoint,
         @Default("1") @Min(1) @Max(64) Integer shards,
         Boolean multiScale,
         @Size(min = 1, max = 8) List<@Min(0.25) @Max(4.0) Double> scales,
@@ -38,18 +41,24 @@ public record EvaluationSpec(
         @Min(0) @Max(16) Integer gpus,
         ResourcesSpec resources) {
 
+    /** best, latest, or a checkpoint folder name (step- and the step, zero-padded to 12 digits). */
+    public static final String CHECKPOINT_PATTERN = "^(best|latest|step-[0-9]{12,19})$";
+    /** The evaluation id's first part when spec.checkpoint is unset (the evaluator picks best or latest). */
+    public static final String DEFAULT_CHECKPOINT_LABEL = "auto";
+
     static final EvaluationSpec EMPTY = new EvaluationSpec(null, null, null, null, null, null, null, null, null, null);
 
     public boolean enabledOrDefault() {
         return !Boolean.FALSE.equals(enabled);
     }
 
-    public String splitOrDefault() {
-        return split == null ? "val" : split;
+    public EvaluationSplit splitOrDefault() {
+        return split == null ? EvaluationSplit.VAL : split;
     }
 
-    public String checkpointOrDefault() {
-        return checkpoint == null ? "best" : checkpoint;
+    /** The checkpoint the user chose, or empty: the evaluator's default (best if the run has one, else latest). */
+    public Optional<String> chosenCheckpoint() {
+        return Optional.ofNullable(checkpoint);
     }
 
     public int shardCount() {

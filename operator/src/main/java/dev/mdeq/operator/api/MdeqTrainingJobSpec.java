@@ -55,6 +55,14 @@ public record MdeqTrainingJobSpec(
         return store == null ? StoreSpec.EMPTY : store;
     }
 
+    /**
+     * This spec without the fields that may change while the run goes on (suspend,
+     * ttlSecondsAfterFinished, dataPolicyOnDelete): what defines the run.
+     */
+    public MdeqTrainingJobSpec runDefinition() {
+        return new MdeqTrainingJobSpec(task, experiment, dataset, store, weights, trainer, evaluation, null, null, null);
+    }
+
     public boolean suspended() {
         return Boolean.TRUE.equals(suspend);
     }

@@ -11,6 +11,9 @@ import java.util.List;
  * @param conditions the conditions Ready, PodsHealthy, Trained and Evaluated (see docs/operator.md)
  * @param runUri the run folder in object storage; set when the operator wrote its config.yaml
  * @param configSha256 SHA-256 of the resolved config.yaml the run trains with
+ * @param runSpecSha256 SHA-256 of the spec the run started with (or last accepted), leaving out suspend,
+ *     ttlSecondsAfterFinished and dataPolicyOnDelete: a change of only those is never checked against
+ *     the experiment again
  * @param metric the headline metric for kubectl get: the evaluation's (mIoU or top-1) once known, else
  *     the latest validation metric
  * @param completionTime when the run succeeded or failed (RFC 3339)
@@ -26,6 +29,7 @@ public record MdeqTrainingJobStatus(
         List<Condition> conditions,
         String runUri,
         String configSha256,
+        String runSpecSha256,
         String metric,
         String completionTime,
         Boolean childrenDeleted,

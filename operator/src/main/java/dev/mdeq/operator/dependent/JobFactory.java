@@ -37,14 +37,16 @@ import java.util.Map;
  *
  * <ul>
  *   <li>trainer: {@code train --run RUN_URI} (config.yaml already in the run folder);
- *   <li>evaluator: {@code evaluate --run RUN_URI --eval-id ID --checkpoint best|latest --split S
- *       [--shard env/N]} ({@code env}: the shard index is {@code JOB_COMPLETION_INDEX} of an Indexed Job);
+ *   <li>evaluator: {@code evaluate --run RUN_URI --eval-id ID [--checkpoint best|latest|step-...]
+ *       --split val|train [--shard env/N]} ({@code --checkpoint} only when the spec names one;
+ *       {@code env}: the shard index is {@code JOB_COMPLETION_INDEX} of an Indexed Job);
  *   <li>merge: {@code evaluate merge --run RUN_URI --eval-id ID --shards N}.
  * </ul>
  * Environment: {@code MDEQ_S3_ENDPOINT}, {@code MDEQ_S3_REGION}, {@code MDEQ_S3_PATH_STYLE},
  * {@code MDEQ_S3_CREDENTIALS_DIR} (the credentials Secret mounted read-only as the files
  * {@code AWS_ACCESS_KEY_ID} and {@code AWS_SECRET_ACCESS_KEY}) and {@code MDEQ_CACHE_DIR} (an
- * emptyDir). Pods never restart in place ({@code restartPolicy: Never}): the Job makes a new pod,
+ * emptyDir). Pods meet the 'restricted' Pod Security Standard: non-root (uid 10001), seccomp
+ * RuntimeDefault, no privilege escalation, no capabilities. Pods never restart in place ({@code restartPolicy: Never}): the Job makes a new pod,
  * which resumes from the latest checkpoint.
  */
 @ApplicationScoped
@@ -54,6 +56,11 @@ public class JobFactory {
     public static final String CACHE_DIR = "/var/cache/mdeq";
     public static final String CACHE_ENV = "MDEQ_CACHE_DIR";
     public static final String GPU_RESOURCE = "nvidia.com/gpu";
+    /**
+     * The runtime image's user (docker/runtime.Dockerfile: {@code USER 10001:0}); set explicitly so that
+     * runAsNonRoot also holds for an image whose USER is a name, which the kubelet cannot check.
+     */
+    public static final long RUNTIME_UID = 10001L;
 
     private final OperatorConfig config;
 
@@ -75,8 +82,11 @@ public class JobFactory {
         EvaluationSpec evaluation = resource.getSpec().evaluationOrDefault();
         int shards = evaluation.shardCount();
         List<String> args = new ArrayList<>(List.of("evaluate", "--run", inputs.runUri().toString(),
-                "--eval-id", inputs.evalId(), "--checkpoint", evaluation.checkpointOrDefault(),
-                "--split", evaluation.splitOrDefault()));
+                "--eval-id", inputs.evalId()));
+        // Unset: no --checkpoint, so the evaluator takes BEST when the run has one, else LATEST (a
+        // run stopped by RUN.MAX_STEPS before its first validation has no BEST).
+        evaluation.chosenCheckpoint().ifPresent(checkpoint -> args.addAll(List.of("--checkpoint", checkpoint)));
+        args.addAll(List.of("--split", evaluation.splitOrDefault().wireName()));
         if (shards > 1) {
             args.addAll(List.of("--shard", "env/" + shards));
         }
@@ -147,6 +157,12 @@ public class JobFactory {
                 .withServiceAccountName(trainer.serviceAccountName())
                 // Trainer and evaluator never call the Kubernetes API: no token in the pod at all.
                 .withAutomountServiceAccountToken(false)
+                // The 'restricted' Pod Security Standard, with the container settings below.
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true)
+                .withRunAsUser(RUNTIME_UID)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
                 .withPriorityClassName(trainer.priorityClassName())
                 .withNodeSelector(trainer.nodeSelector() == null ? null : new LinkedHashMap<>(trainer.nodeSelector()))
                 .withTolerations(tolerations(trainer.tolerations()))

@@ -1,5 +1,8 @@
 package dev.mdeq.operator.reconciler;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mdeq.config.ConfigException;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.operator.api.Condition;
@@ -38,8 +41,11 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -53,6 +59,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class RunLifecycle {
     private static final Logger LOG = Logger.getLogger(RunLifecycle.class);
+    private static final ObjectMapper SPEC_JSON = new ObjectMapper()
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
     private final OperatorConfig config;
     private final SpecValidator validator;
@@ -92,6 +100,7 @@ public class RunLifecycle {
             // Job and writing the status, or the status was lost): adopt the run as it is.
             draft.runUri = folder.uri().toString();
             draft.configSha256 = folder.readConfig().map(yaml -> shaOf(yaml, folder)).orElse(null);
+            draft.runSpecSha256 = runSpecSha256(resource);
         } else if (draft.previous() != null && draft.previous().observedGeneration() != null
                 && !draft.previous().observedGeneration().equals(resource.getMetadata().getGeneration())) {
             draft.specRefusal = changedExperiment(resource, draft).orElse(null);
@@ -136,6 +145,7 @@ public class RunLifecycle {
         }
         draft.runUri = folder.uri().toString();
         draft.configSha256 = sha;
+        draft.runSpecSha256 = runSpecSha256(resource);
         context.managedWorkflowAndDependentResourceContext().put(JobInputs.CONTEXT_KEY,
                 new JobInputs(folder.uri(), store, run.shutdownGraceSeconds(), evalId(resource)));
         Job created = create(resource, context, Role.TRAINER);
@@ -144,9 +154,16 @@ public class RunLifecycle {
 
     /**
      * After start the experiment is fixed: a spec change that resolves to another config (where no
-     * CEL rule stopped it) is refused, and the run goes on with its config.yaml.
+     * CEL rule stopped it) is refused, and the run goes on with its config.yaml. A change of only
+     * suspend, ttlSecondsAfterFinished or dataPolicyOnDelete is not checked at all: the experiment's
+     * source (a ConfigMap, a yaml in object storage) may have changed since the start, which must not
+     * stop a suspension.
      */
     private Optional<String> changedExperiment(MdeqTrainingJob resource, StatusDraft draft) {
+        String runSpec = runSpecSha256(resource);
+        if (runSpec.equals(draft.runSpecSha256)) {
+            return Optional.empty();
+        }
         String sha;
         try {
             sha = validator.validate(resource).config().sha256();
@@ -159,7 +176,18 @@ public class RunLifecycle {
                     + sha.substring(0, 12) + ", the run's is " + draft.configSha256.substring(0, 12) + "); the run goes "
                     + "on with its config.yaml. Revert the change, or create a new MdeqTrainingJob");
         }
+        draft.runSpecSha256 = runSpec;
         return Optional.empty();
+    }
+
+    /** SHA-256 of the spec without the fields that may change during the run (map keys sorted). */
+    static String runSpecSha256(MdeqTrainingJob resource) {
+        try {
+            byte[] json = SPEC_JSON.writeValueAsBytes(resource.getSpec().runDefinition());
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash the spec of " + namespace(resource) + "/" + name(resource), e);
+        }
     }
 
     private Job create(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, Role role) {
@@ -259,7 +287,9 @@ public class RunLifecycle {
     private boolean followEvaluation(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, StatusDraft draft,
                                      StoreTarget store, RunFolder folder) {
         EvaluationSpec spec = resource.getSpec().evaluationOrDefault();
-        String evalId = evalId(resource);
+        // Once the evaluation started, its id is the one in status: the evaluator Job was made with it.
+        String evalId = draft.evaluation != null && draft.evaluation.evalId() != null ? draft.evaluation.evalId()
+                : evalId(resource);
         int shards = spec.shardCount();
         context.managedWorkflowAndDependentResourceContext().put(JobInputs.CONTEXT_KEY,
                 new JobInputs(folder.uri(), store, 0, evalId));
@@ -310,7 +340,8 @@ public class RunLifecycle {
                         + activeJob.getMetadata().getName() + " is running");
                 draft.phase(Phase.Evaluating, true, "Evaluating", shards > 1
                         ? "evaluating in " + shards + " shards: " + Math.min(shards, state.succeededPods()) + " done"
-                        : "evaluating " + spec.checkpointOrDefault() + " checkpoint on split " + spec.splitOrDefault());
+                        : "evaluating the " + spec.chosenCheckpoint().orElse("best (else latest)") + " checkpoint on split "
+                        + spec.splitOrDefault().wireName());
                 return false;
             }
             default -> {
@@ -452,10 +483,14 @@ public class RunLifecycle {
         return "report written";
     }
 
-    /** The evaluation's id: which checkpoint on which split (deterministic, so a restart finds it). */
+    /**
+     * The evaluation's id: which checkpoint on which split, {@code auto-val} when the evaluator picks
+     * the checkpoint (deterministic, so a restart finds it).
+     */
     static String evalId(MdeqTrainingJob resource) {
         EvaluationSpec spec = resource.getSpec().evaluationOrDefault();
-        return spec.checkpointOrDefault() + "-" + spec.splitOrDefault();
+        return spec.chosenCheckpoint().orElse(EvaluationSpec.DEFAULT_CHECKPOINT_LABEL) + "-"
+                + spec.splitOrDefault().wireName();
     }
 
     private static String shaOf(String yaml, RunFolder folder) {

@@ -21,6 +21,7 @@ public final class StatusDraft {
     public Phase phase;
     public String runUri;
     public String configSha256;
+    public String runSpecSha256;
     public String completionTime;
     public Boolean childrenDeleted;
     public TrainerStatus trainer;
@@ -40,6 +41,7 @@ public final class StatusDraft {
             phase = previous.phase();
             runUri = previous.runUri();
             configSha256 = previous.configSha256();
+            runSpecSha256 = previous.runSpecSha256();
             completionTime = previous.completionTime();
             childrenDeleted = previous.childrenDeleted();
             trainer = previous.trainer();
@@ -104,7 +106,7 @@ public final class StatusDraft {
         }
         Long observed = specRefusal == null ? Long.valueOf(generation)
                 : previous == null ? null : previous.observedGeneration();
-        return new MdeqTrainingJobStatus(phase, observed, conditions, runUri, configSha256, metric(),
+        return new MdeqTrainingJobStatus(phase, observed, conditions, runUri, configSha256, runSpecSha256, metric(),
                 completionTime, childrenDeleted, trainer, progress, evaluation);
     }
 

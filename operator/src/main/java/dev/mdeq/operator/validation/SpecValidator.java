@@ -182,8 +182,10 @@ public class SpecValidator {
             require(!evaluation.scales().isEmpty() && evaluation.scales().stream().allMatch(s -> s != null && s > 0),
                     "spec.evaluation.scales must be positive numbers, got " + evaluation.scales());
         }
-        require(List.of("best", "latest").contains(evaluation.checkpointOrDefault()),
-                "spec.evaluation.checkpoint must be best or latest, got " + evaluation.checkpointOrDefault());
+        evaluation.chosenCheckpoint().ifPresent(checkpoint -> require(
+                checkpoint.matches(EvaluationSpec.CHECKPOINT_PATTERN),
+                "spec.evaluation.checkpoint must be best, latest or a checkpoint folder such as step-000000001200 "
+                        + "(or left out: best when the run has one, else latest), got '" + checkpoint + "'"));
     }
 
     /** The URI parses, and an s3:// URI can be read with the store's endpoint and credentials. */
