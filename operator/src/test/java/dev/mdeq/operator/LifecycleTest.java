@@ -188,6 +188,8 @@ class LifecycleTest extends OperatorTestBase {
         assertEquals(Boolean.FALSE, trainer.getSpec().getSuspend());
         assertEquals(Boolean.FALSE, trainer.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken(),
                 "trainer pods never call the Kubernetes API: no token mounted");
+        assertEquals("mdeq-workload", trainer.getSpec().getTemplate().getSpec().getServiceAccountName(),
+                "a spec without serviceAccountName gets the operator's default (mdeq.trainer.service-account-name)");
         assertRestrictedPodSecurity(trainer);
     }
 

@@ -46,6 +46,12 @@ public interface OperatorConfig {
         /** Default restart budget (Job backoffLimit). */
         @WithDefault("6")
         int backoffLimit();
+
+        /**
+         * Default ServiceAccount of trainer and evaluator pods (the chart's API-less mdeq-workload);
+         * unset: the namespace's default account. Pods never mount its token either way.
+         */
+        Optional<String> serviceAccountName();
     }
 
     interface Evaluator {

@@ -154,7 +154,8 @@ public class JobFactory {
                 .withNewSpec()
                 .withRestartPolicy("Never")
                 .withTerminationGracePeriodSeconds((long) inputs.shutdownGraceSeconds() + config.terminationGraceMarginSeconds())
-                .withServiceAccountName(trainer.serviceAccountName())
+                .withServiceAccountName(trainer.serviceAccountName() != null ? trainer.serviceAccountName()
+                        : config.trainer().serviceAccountName().orElse(null))
                 // Trainer and evaluator never call the Kubernetes API: no token in the pod at all.
                 .withAutomountServiceAccountToken(false)
                 // The 'restricted' Pod Security Standard, with the container settings below.
