@@ -33,10 +33,24 @@ public final class ImageFiles {
      * A colour image as RGB, as cv2.imread(IMREAD_COLOR) / PIL convert("RGB") give it: the decoded
      * sample values, without colour management (an embedded ICC profile is ignored, as OpenCV and
      * PIL ignore it); grey images are replicated to three channels, alpha is dropped, palette
-     * images are expanded.
+     * images are expanded. CMYK and YCCK JPEGs give the RGB Pillow 9.4 gives ({@link CmykJpeg}).
      */
     public static ImageU8 readRgb(Path file) {
-        BufferedImage image = decode(file);
+        byte[] bytes = readBytes(file);
+        BufferedImage image;
+        try {
+            image = decode(file, bytes);
+        } catch (InvalidInputException e) {
+            // ImageIO refuses some 4-component JPEGs, e.g. with an RGB ICC profile ("Unsupported Image Type").
+            if (CmykJpeg.isFourComponent(bytes)) {
+                return CmykJpeg.readRgb(file, bytes);
+            }
+            throw e;
+        }
+        if (image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_CMYK) {
+            // ImageIO's CMYK image converts to RGB through Java2D's CMYK colour space, not as Pillow does.
+            return CmykJpeg.readRgb(file, bytes);
+        }
         int w = image.getWidth();
         int h = image.getHeight();
         byte[] out = new byte[w * h * 3];
@@ -93,7 +107,7 @@ public final class ImageFiles {
      * (colour, 16-bit, palette) is refused because its values would not be label ids.
      */
     public static ImageU8 readLabels(Path file) {
-        BufferedImage image = decode(file);
+        BufferedImage image = decode(file, readBytes(file));
         Raster raster = image.getRaster();
         if (raster.getNumBands() != 1 || raster.getSampleModel().getSampleSize(0) != 8
                 || image.getColorModel().getColorSpace().getType() != ColorSpace.TYPE_GRAY) {
@@ -118,15 +132,17 @@ public final class ImageFiles {
         return new ImageU8(h, w, 1, out);
     }
 
-    private static BufferedImage decode(Path file) {
-        byte[] bytes;
+    private static byte[] readBytes(Path file) {
         try {
-            bytes = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new InvalidInputException(file + ": file not found");
         } catch (IOException e) {
             throw new InvalidInputException(file + ": cannot read: " + e.getMessage(), e);
         }
+    }
+
+    private static BufferedImage decode(Path file, byte[] bytes) {
         BufferedImage image;
         try (InputStream in = new java.io.ByteArrayInputStream(bytes)) {
             image = ImageIO.read(in);
