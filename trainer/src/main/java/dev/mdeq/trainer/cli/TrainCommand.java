@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,6 +30,9 @@ public final class TrainCommand implements Callable<Integer> {
             description = "continue a run whose config.yaml differs from the config given (the new one replaces it)")
     boolean allowConfigChange;
 
+    @Mixin
+    ProgressOptions progress = new ProgressOptions();
+
     @Parameters(paramLabel = "KEY VALUE", description = "config overrides, e.g. TRAIN.LR 0.01 RUN.MAX_STEPS 100")
     List<String> overrides = new ArrayList<>();
 
@@ -43,7 +47,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         ExperimentConfig experiment = config == null ? null : ConfigLoader.loadFileOrPreset(config, overrides);
         TrainingResult result = Trainer.train(new Trainer.Options(experiment, run, allowConfigChange, System.err,
-                null, null));
+                progress.console(), null));
         System.err.println("train: " + result.message());
         return result.exitCode();
     }

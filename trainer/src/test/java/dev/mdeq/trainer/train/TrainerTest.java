@@ -106,6 +106,106 @@ class TrainerTest {
         assertArrayEquals(goodModel, run.getBytes(RunLayout.checkpointFolder(3) + CheckpointStore.MODEL_PART));
     }
 
+    /** The stem's last BatchNorm scale: the size of the injection into f. */
+    private static final String INJECTION_SCALE = "downsample\\.4\\.weight";
+    /** The scales of f's last GroupNorms: the size of f's output for any state not near 0. */
+    private static final String OUTPUT_SCALE = "fullstage\\.post_fuse_layers\\.\\d+\\.gnorm\\.weight";
+
+    /**
+     * f's output scaled by 1e18: |f(0)|^2 overflows float32, so the forward solve's residual is
+     * infinite from its start, while the loss on the returned start stays finite.
+     */
+    @Test
+    void aNonFiniteSolverResidualStopsTheRunAndLeavesTheCheckpointsUntouched() throws Exception {
+        DivergedRun diverged = divergeAfterAStep0Checkpoint(Map.of(OUTPUT_SCALE, 1e18));
+        TrainingResult result = diverged.result();
+        assertTrue(result.message().contains("the forward equilibrium solve diverged at step 0 (residual Infinity"),
+                result.message());
+        assertEquals(0, result.step(), "nothing committed");
+    }
+
+    /**
+     * The injection scaled by 1e-20 makes f(0) tiny (about 1e-12 per element before the output
+     * scale) and f's output scale of 1e12 makes it O(1); at Broyden's first iterate z1 = f(0), f is
+     * about 1e12 large: the residual grows some 1e12-fold, beyond the protective factor of 1e6, in
+     * every step. The solve returns its start, so loss and gradients stay finite and the steps
+     * commit until the tenth break in a row.
+     */
+    @Test
+    void consecutiveProtectiveBreaksStopTheRunAndLeaveTheCheckpointsUntouched() throws Exception {
+        DivergedRun diverged = divergeAfterAStep0Checkpoint(Map.of(INJECTION_SCALE, 1e-20, OUTPUT_SCALE, 1e12));
+        TrainingResult result = diverged.result();
+        int breaks = TrainingSession.MAX_PROTECTIVE_BREAKS;
+        assertTrue(result.message().contains("the forward equilibrium solve blew up (residual beyond 1e6 times its "
+                + "start) in " + breaks + " consecutive steps up to step " + (breaks - 1)), result.message());
+        assertEquals(breaks - 1, result.step(), "the steps before the last break are committed");
+        assertTrue(diverged.log().contains("train: step " + (breaks - 2) + "/24"), diverged.log());
+    }
+
+    private record DivergedRun(TrainingResult result, String log) {
+    }
+
+    /**
+     * Writes a step-0 checkpoint of a model with the given weights scaled, continues the run
+     * (12 steps per epoch, no checkpoint before the epoch's end) and checks what every divergence
+     * promises: exit code 4, the reason in the result and in progress.json (phase FAILED), and
+     * every file under checkpoints/ (the step-0 checkpoint and the LATEST pointer) byte for byte
+     * as before.
+     */
+    private DivergedRun divergeAfterAStep0Checkpoint(Map<String, Double> factors) throws Exception {
+        Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 24, 8);
+        Path weights = TrainingFixtures.scaledWeights(TrainingFixtures.tinyConfig(data), temp.resolve("scaled.npz"),
+                factors);
+        String[] common = {"TRAIN.MODEL_FILE", weights.toString(), "TRAIN.PRETRAIN_STEPS", "0",
+            "TRAIN.BATCH_SIZE_PER_GPU", "2"};
+        Path runFolder = temp.resolve("run");
+        ByteArrayOutputStream first = new ByteArrayOutputStream();
+        assertEquals(TrainingResult.Outcome.FINISHED, train(TrainingFixtures.tinyConfig(data,
+                concat(common, "RUN.MAX_STEPS", "0")), runFolder, false, first).outcome(),
+                first.toString(StandardCharsets.UTF_8));
+        Map<String, byte[]> before = files(runFolder.resolve("checkpoints"));
+        assertTrue(before.containsKey("LATEST") && before.size() > 2, before.keySet().toString());
+
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        TrainingResult result = train(TrainingFixtures.tinyConfig(data, common), runFolder, true, log);
+        String output = log.toString(StandardCharsets.UTF_8);
+        assertEquals(TrainingResult.Outcome.DIVERGED, result.outcome(), output);
+        assertEquals(dev.mdeq.runstore.run.ExitCodes.DIVERGED, result.exitCode());
+        assertTrue(result.message().startsWith("training diverged: ") && result.message().endsWith(
+                "; the last good checkpoint " + RunLayout.checkpointFolder(0) + " is kept"), result.message());
+        assertEquals(RunLayout.checkpointFolder(0), result.lastCheckpoint());
+
+        LocalObjectStore run = new LocalObjectStore(runFolder);
+        Progress progress = RunJson.read(run.getBytes(RunLayout.PROGRESS), Progress.class, "progress");
+        assertEquals(Progress.Phase.FAILED, progress.phase());
+        assertEquals(result.message(), progress.message());
+        Map<String, byte[]> after = files(runFolder.resolve("checkpoints"));
+        assertEquals(before.keySet(), after.keySet(), "no checkpoint written or removed");
+        for (Map.Entry<String, byte[]> file : before.entrySet()) {
+            assertArrayEquals(file.getValue(), after.get(file.getKey()), file.getKey() + " unchanged");
+        }
+        assertEquals(RunLayout.checkpointFolder(0),
+                new CheckpointStore(run, temp.resolve("work"), line -> { }).latest().orElseThrow());
+        return new DivergedRun(result, output);
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+
+    /** Every file under {@code folder} by its relative path, with its bytes. */
+    private static Map<String, byte[]> files(Path folder) throws java.io.IOException {
+        Map<String, byte[]> out = new java.util.TreeMap<>();
+        try (var paths = java.nio.file.Files.walk(folder)) {
+            for (Path path : paths.filter(java.nio.file.Files::isRegularFile).toList()) {
+                out.put(folder.relativize(path).toString().replace('\\', '/'), java.nio.file.Files.readAllBytes(path));
+            }
+        }
+        return out;
+    }
+
     @Test
     void modelFileLoadsEveryWeightAndPretrainedSkipsTheClassifier() throws Exception {
         Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 24, 8);
