@@ -197,7 +197,9 @@ class S3ObjectStoreTest extends ObjectStoreContractTest {
             assertEquals(Kind.UNAVAILABLE, e.kind(), e.getMessage());
             assertTrue(e.getMessage().contains("put s3://" + own.bucket() + "/outage/big.bin"), e.getMessage());
             long budget = own.settings().retry().totalBudget().toMillis();
-            assertTrue(millis <= budget + 2000, "took " + millis + " ms for a " + budget + " ms budget");
+            // generous slack: the attempt in flight when the server stops ends on its own I/O timeout,
+            // which a loaded 2-core machine stretches; without a budget the retries would go on for minutes
+            assertTrue(millis <= budget + 15_000, "took " + millis + " ms for a " + budget + " ms budget");
         }
     }
 
