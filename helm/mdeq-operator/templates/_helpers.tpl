@@ -125,7 +125,7 @@ delete of MdeqTrainingJobs, which it never does. No leader election, so no lease
   verbs: ["get"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["get", "create", "patch", "update"]
+  verbs: ["get", "list", "create", "patch", "update"]
 {{- end }}
 
 {{/* The restricted Pod Security Standard, shared by every container of the chart. */}}

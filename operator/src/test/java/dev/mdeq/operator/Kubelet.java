@@ -1,6 +1,9 @@
 package dev.mdeq.operator;
 
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -92,6 +95,24 @@ public final class Kubelet {
                 .withReason("PreemptionByScheduler").withMessage("preempted by a higher-priority pod").build();
     }
 
+    /**
+     * The Job controller cannot create a pod of the Job (quota, Pod Security admission, ...): it
+     * records a Warning event with reason FailedCreate on the Job, at the time given (RFC 3339).
+     */
+    public Event failedCreate(Job job, String jobUid, String message, String time) {
+        Event event = new EventBuilder()
+                .withNewMetadata().withName(job.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
+                .withNamespace(job.getMetadata().getNamespace()).endMetadata()
+                .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion("batch/v1").withKind("Job")
+                        .withName(job.getMetadata().getName()).withNamespace(job.getMetadata().getNamespace())
+                        .withUid(jobUid).build())
+                .withType("Warning").withReason("FailedCreate").withMessage(message)
+                .withFirstTimestamp(time).withLastTimestamp(time).withCount(1)
+                .withNewSource().withComponent("job-controller").endSource()
+                .build();
+        return client.v1().events().resource(event).create();
+    }
+
     /** The Job controller's counters: running, failed and succeeded pods. */
     public Job jobCounts(Job job, int active, int failed, int succeeded) {
         JobStatus status = new JobStatusBuilder().withActive(active).withFailed(failed).withSucceeded(succeeded)
@@ -146,7 +167,7 @@ public final class Kubelet {
         return job.getSpec().getCompletions() == null ? 1 : job.getSpec().getCompletions();
     }
 
-    private static String now() {
+    static String now() {
         return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 }

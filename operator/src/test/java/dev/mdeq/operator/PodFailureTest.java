@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -93,6 +94,69 @@ class PodFailureTest extends OperatorTestBase {
     }
 
     @Test
+    void podTheJobControllerCannotCreateSurfacesUntilAPodExists() {
+        String ns = newNamespace();
+        create(ns, "quota", validSpec());
+        Job trainer = kubelet.jobCounts(awaitJob(ns, "quota-train"), 0, 0, 0);
+        String quota = "Error creating: pods \"quota-train-7x2kq\" is forbidden: exceeded quota: gpu-quota, "
+                + "requested: requests.nvidia.com/gpu=2, used: requests.nvidia.com/gpu=4, limited: requests.nvidia.com/gpu=4";
+        // A newer event about an earlier Job of the same name (another uid) must not count.
+        kubelet.failedCreate(trainer, "uid-of-an-earlier-job", "Error creating: STALE",
+                Instant.now().plusSeconds(5).truncatedTo(ChronoUnit.SECONDS).toString());
+        kubelet.failedCreate(trainer, trainer.getMetadata().getUid(), quota, Kubelet.now());
+
+        MdeqTrainingJobStatus stuck = awaitStatus(ns, "quota",
+                s -> s.condition("Ready") != null && "FailedCreate".equals(s.condition("Ready").reason()));
+        assertEquals(Phase.Pending, stuck.phase(), "the Job controller keeps retrying: not a final phase");
+        assertEquals(Condition.FALSE, stuck.condition("Ready").status());
+        String message = stuck.condition("Ready").message();
+        assertTrue(message.contains("quota-train") && message.contains(quota), message);
+        assertFalse(message.contains("STALE"), message);
+        assertEquals("FailedCreate", stuck.condition("PodsHealthy").reason());
+        assertEquals(Condition.FALSE, stuck.condition("PodsHealthy").status());
+        Event warning = awaitResourceEvent(ns, "FailedCreate");
+        assertEquals("Warning", warning.getType());
+        assertTrue(warning.getMessage().contains("exceeded quota: gpu-quota"), warning.getMessage());
+
+        // Quota freed: the Job controller makes the pod, and the condition clears.
+        Pod pod = kubelet.createPod(trainer);
+        MdeqTrainingJobStatus starting = awaitStatus(ns, "quota",
+                s -> "PodStarting".equals(s.condition("Ready").reason()));
+        assertEquals(Phase.Pending, starting.phase());
+        assertTrue(starting.condition("PodsHealthy").statusTrue(), starting.condition("PodsHealthy").message());
+        kubelet.run(pod);
+        awaitStatus(ns, "quota", s -> s.phase() == Phase.Training && s.condition("Ready").statusTrue());
+    }
+
+    @Test
+    void replacementPodTheJobControllerCannotCreateOutranksTheOldFailure() {
+        String ns = newNamespace();
+        create(ns, "psa", validSpec());
+        Job trainer = kubelet.jobCounts(awaitJob(ns, "psa-train"), 1, 0, 0);
+        Pod first = kubelet.terminate(kubelet.run(kubelet.createPod(trainer)), 1, "Error");
+        kubelet.jobCounts(trainer, 0, 1, 0);
+        awaitStatus(ns, "psa", s -> "Error".equals(s.condition("Ready").reason()));
+
+        // The replacement is refused after the first pod was made (a later second, as in a cluster).
+        Instant created = Instant.parse(first.getMetadata().getCreationTimestamp());
+        Awaitility.await().until(() -> Instant.now().truncatedTo(ChronoUnit.SECONDS).isAfter(created));
+        String psa = "Error creating: pods \"psa-train-abcde\" is forbidden: violates PodSecurity \"restricted:latest\": "
+                + "runAsNonRoot != true (pod or container \"mdeq\" must set securityContext.runAsNonRoot=true)";
+        kubelet.failedCreate(trainer, trainer.getMetadata().getUid(), "(combined from similar events): " + psa,
+                Kubelet.now());
+        MdeqTrainingJobStatus refused = awaitStatus(ns, "psa",
+                s -> "FailedCreate".equals(s.condition("Ready").reason()));
+        assertTrue(refused.condition("Ready").message().endsWith(": " + psa), refused.condition("Ready").message());
+        assertEquals("FailedCreate", refused.condition("PodsHealthy").reason());
+        assertEquals(first.getMetadata().getName(), refused.trainer().lastFailure().pod(), "the old failure is kept");
+        assertEquals(Phase.Pending, refused.phase());
+
+        kubelet.run(kubelet.createPod(trainer));
+        MdeqTrainingJobStatus running = awaitStatus(ns, "psa", s -> s.phase() == Phase.Training);
+        assertTrue(running.condition("PodsHealthy").statusTrue(), running.condition("PodsHealthy").message());
+    }
+
+    @Test
     void imagePullBackOffSurfaces() {
         String ns = newNamespace();
         create(ns, "img", validSpec());
@@ -133,6 +197,14 @@ class PodFailureTest extends OperatorTestBase {
         MdeqTrainingJobStatus failed = awaitStatus(ns, "bad", s -> s.phase() == Phase.Failed);
         assertEquals("InvalidInput", failed.condition("Ready").reason());
         assertTrue(failed.condition("Ready").message().contains("invalid input"));
+    }
+
+    /** An event the operator recorded on an MdeqTrainingJob (not one the test recorded on a Job). */
+    private Event awaitResourceEvent(String ns, String reason) {
+        return Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> events(ns).stream().filter(e -> reason.equals(e.getReason())
+                        && "MdeqTrainingJob".equals(e.getInvolvedObject().getKind())).findFirst().orElse(null),
+                        e -> e != null);
     }
 
     private Event awaitEvent(String ns, String reason) {

@@ -54,8 +54,8 @@ import org.jboss.logging.Logger;
         RBACVerbs.CREATE, RBACVerbs.PATCH, RBACVerbs.UPDATE, RBACVerbs.DELETE})
 @RBACRule(apiGroups = "", resources = "pods", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
 @RBACRule(apiGroups = "", resources = {"secrets", "configmaps"}, verbs = {RBACVerbs.GET})
-@RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.GET, RBACVerbs.CREATE, RBACVerbs.PATCH,
-        RBACVerbs.UPDATE})
+@RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.CREATE,
+        RBACVerbs.PATCH, RBACVerbs.UPDATE})
 public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
     public static final String NAME = "mdeqtrainingjob";
     /** Present only while the run's data is to be deleted with the resource. */

@@ -21,6 +21,7 @@ import dev.mdeq.operator.dependent.Role;
 import dev.mdeq.operator.events.EventRecorder;
 import dev.mdeq.operator.metrics.OperatorMetrics;
 import dev.mdeq.operator.status.JobState;
+import dev.mdeq.operator.status.PodCreationFailure;
 import dev.mdeq.operator.status.PodDiagnosis;
 import dev.mdeq.operator.status.PodProblem;
 import dev.mdeq.operator.status.StatusDraft;
@@ -37,8 +38,10 @@ import dev.mdeq.runstore.run.ReportSummary;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.StorageException;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.MessageDigest;
@@ -227,7 +230,7 @@ public class RunLifecycle {
     private boolean followTrainer(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, StatusDraft draft,
                                   RunFolder folder, Job job) {
         JobState state = JobState.of(job);
-        PodDiagnosis pods = new PodDiagnosis(pods(context, Role.TRAINER));
+        PodDiagnosis pods = diagnose(context, Role.TRAINER, job);
         Optional<Progress> progress = readProgress(resource, folder);
         progress.ifPresent(p -> draft.progress = progressStatus(p));
 
@@ -312,7 +315,7 @@ public class RunLifecycle {
         Role active = merge != null ? Role.MERGE : Role.EVALUATOR;
         JobState activeState = merge != null ? mergeState : state;
         Job activeJob = merge != null ? merge : evaluator;
-        PodDiagnosis pods = new PodDiagnosis(pods(context, active));
+        PodDiagnosis pods = diagnose(context, active, activeJob);
         podsHealthy(draft, pods, active);
         EvaluationStatus before = draft.evaluation;
         draft.evaluation = new EvaluationStatus(evalId, evaluator.getMetadata().getName(),
@@ -429,6 +432,35 @@ public class RunLifecycle {
 
     private static PodFailure podFailure(PodProblem problem) {
         return new PodFailure(problem.pod(), problem.reason(), problem.exitCode(), problem.message(), problem.time());
+    }
+
+    /**
+     * The pods of a Job of the run; while the Job is active but none of its pods is pending or
+     * running, also the Job controller's latest failure to create one (only then: it costs a list).
+     */
+    private static PodDiagnosis diagnose(Context<MdeqTrainingJob> context, Role role, Job job) {
+        List<Pod> pods = pods(context, role);
+        if (JobState.of(job).state() != JobState.State.RUNNING || PodDiagnosis.anyActive(pods)) {
+            return new PodDiagnosis(pods);
+        }
+        return new PodDiagnosis(pods, PodCreationFailure.latest(job, jobEvents(context, job)));
+    }
+
+    /**
+     * The events of the Job's namespace, read from the API server (no informer: it would cache every
+     * event of the watched namespaces, and need watch rights, for a look taken only while a Job is
+     * stuck without pods). Filtered by {@link PodCreationFailure}, not by a field selector on
+     * involvedObject: the Fabric8 mock API server of the tests cannot evaluate one (it matches
+     * nothing). A failure to read is logged, not thrown: the status then tells what the pods tell.
+     */
+    private static List<Event> jobEvents(Context<MdeqTrainingJob> context, Job job) {
+        String namespace = job.getMetadata().getNamespace();
+        try {
+            return context.getClient().v1().events().inNamespace(namespace).list().getItems();
+        } catch (KubernetesClientException e) {
+            LOG.warnf("cannot read the events of Job %s/%s: %s", namespace, job.getMetadata().getName(), e.getMessage());
+            return List.of();
+        }
     }
 
     private static List<Pod> pods(Context<MdeqTrainingJob> context, Role role) {

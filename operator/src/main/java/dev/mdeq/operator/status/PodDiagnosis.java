@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -12,19 +13,39 @@ import java.util.Set;
 
 /**
  * Reads the pods of one Job like a person running {@code kubectl describe} would: why the newest pod
- * waits (unschedulable, image pull) or why pods ended (OOMKilled, exit codes, preemption).
+ * waits (unschedulable, image pull), why pods ended (OOMKilled, exit codes, preemption), or, when no
+ * pod is pending or running, why the Job controller cannot create one ({@link PodCreationFailure}).
  */
 public final class PodDiagnosis {
     /** Waiting reasons that are normal on the way to Running. */
     private static final Set<String> BENIGN_WAITING = Set.of("ContainerCreating", "PodInitializing");
 
     private final List<Pod> pods;
+    private final PodCreationFailure creationFailure;
 
     /** @param pods the pods of one Job, in any order */
     public PodDiagnosis(List<Pod> pods) {
+        this(pods, Optional.empty());
+    }
+
+    /**
+     * @param pods the pods of one Job, in any order
+     * @param creationFailure the Job controller's latest failure to create a pod of the Job, if any
+     */
+    public PodDiagnosis(List<Pod> pods, Optional<PodCreationFailure> creationFailure) {
         this.pods = pods.stream()
                 .sorted(Comparator.comparing((Pod p) -> creation(p)).thenComparing(p -> p.getMetadata().getName()))
                 .toList();
+        this.creationFailure = creationFailure.orElse(null);
+    }
+
+    /**
+     * True when some pod of the Job is pending or running (not being deleted): then the Job controller
+     * is not trying to create one, and its creation failures need not be looked up.
+     */
+    public static boolean anyActive(List<Pod> pods) {
+        return pods.stream().anyMatch(p -> p.getMetadata().getDeletionTimestamp() == null
+                && (phase(p) == null || "Pending".equals(phase(p)) || "Running".equals(phase(p))));
     }
 
     /** True when some pod of the Job is running. */
@@ -42,9 +63,14 @@ public final class PodDiagnosis {
 
     /**
      * The problem of the newest pod: it waits for something that may never come (scheduling, image),
-     * or it ended without success. Empty when the newest pod runs, succeeded or starts normally.
+     * or it ended without success; or no pod is pending or running and the Job controller reported,
+     * after the newest pod was created, that it cannot create another. Empty when the newest pod
+     * runs, succeeded or starts normally.
      */
     public Optional<PodProblem> current() {
+        if (creationFailureIsCurrent()) {
+            return Optional.of(creationFailure.problem());
+        }
         if (pods.isEmpty()) {
             return Optional.empty();
         }
@@ -54,6 +80,15 @@ public final class PodDiagnosis {
             return waiting;
         }
         return "Failed".equals(phase(newest)) ? failure(newest) : Optional.empty();
+    }
+
+    /** A creation failure counts while no pod is active and it is newer than the newest pod (to the second). */
+    private boolean creationFailureIsCurrent() {
+        if (creationFailure == null || anyActive(pods)) {
+            return false;
+        }
+        Instant newestPod = pods.isEmpty() ? null : PodCreationFailure.seconds(creation(pods.get(pods.size() - 1)));
+        return newestPod == null || creationFailure.time().isAfter(newestPod);
     }
 
     /** The newest pod that ended without success, and why. */
