@@ -1,17 +1,21 @@
 package dev.mdeq.trainer.cli;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.trainer.model.Architecture;
 import dev.mdeq.trainer.model.MdeqModel;
 import dev.mdeq.trainer.model.MdeqNet;
+import dev.mdeq.trainer.model.ModelBench;
 import dev.mdeq.trainer.model.ModelSummary;
 import dev.mdeq.trainer.solver.SolverStats;
+import dev.mdeq.trainer.train.Devices;
 import dev.mdeq.trainer.weights.Npy;
 import dev.mdeq.trainer.weights.Npz;
 import dev.mdeq.trainer.weights.RawArrays;
@@ -31,13 +35,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code mdeq model}: inspect and run the MDEQ network of a config. */
 @Command(name = "model", mixinStandardHelpOptions = true,
-        description = "The MDEQ network of an experiment config: summary, forward pass on given weights.",
-        subcommands = {ModelCommand.Summary.class, ModelCommand.Forward.class})
+        description = "The MDEQ network of an experiment config: summary, forward pass on given weights, speed.",
+        subcommands = {ModelCommand.Summary.class, ModelCommand.Forward.class, ModelCommand.Bench.class})
 public final class ModelCommand {
 
     @Command(name = "summary", mixinStandardHelpOptions = true,
@@ -170,6 +177,59 @@ public final class ModelCommand {
         private static RawTensor vector(List<Double> values) {
             return RawTensor.ofDoubles(new long[] {values.size()}, values.stream().mapToDouble(Double::doubleValue)
                     .toArray());
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = {"Times the config's model on this machine: one f evaluation, one evaluation forward "
+                    + "(stem, equilibrium solve, head) and one training step per gradient mode, median and minimum "
+                    + "of the repetitions after a warm-up, with GFLOP/s. Random inputs at the config's input size; "
+                    + "the device is RUN.DEVICE's first.",
+                "Example: mdeq model bench cifar/cls_mdeq_TINY --batch 32 --threads 2"})
+    static final class Bench implements Runnable {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "CONFIG", description = "an experiment yaml file or a preset name")
+        String config;
+
+        @Parameters(index = "1..*", paramLabel = "KEY VALUE", description = "overrides such as MODEL.F_THRES 12")
+        List<String> overrides = new ArrayList<>();
+
+        @Option(names = "--batch", paramLabel = "N", description = "batch size (default: TRAIN.BATCH_SIZE_PER_GPU)")
+        Integer batch;
+
+        @Option(names = "--repeats", paramLabel = "N", defaultValue = "3",
+                description = "timed repetitions of each measurement (default: ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Option(names = "--threads", paramLabel = "N",
+                description = "PyTorch intra-op threads (default: PyTorch's, one per core)")
+        Integer threads;
+
+        @Option(names = "--modes", paramLabel = "MODE", split = ",", defaultValue = "implicit,phantom,jfb,unrolled",
+                description = "training-step modes to time: implicit, phantom, jfb, unrolled (default: all)")
+        List<String> modes;
+
+        @Override
+        public void run() {
+            ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
+            for (String mode : modes) {
+                if (!ModelBench.MODES.contains(mode)) {
+                    throw new ParameterException(spec.commandLine(), "--modes: '" + mode + "' is not a mode; valid: "
+                            + String.join(", ", ModelBench.MODES));
+                }
+            }
+            if (repeats < 1 || (batch != null && batch < 1) || (threads != null && threads < 1)) {
+                throw new ParameterException(spec.commandLine(), "--batch, --repeats and --threads must be at least 1");
+            }
+            Engine.getInstance(); // loads the native library before the thread count is set
+            if (threads != null) {
+                JniUtils.setNumThreads(threads);
+            }
+            Device device = Devices.select(experiment.run().device()).get(0);
+            int n = batch != null ? batch : experiment.train().batchSizePerGpu();
+            System.out.print(ModelBench.run(experiment, config, device, n, repeats, modes).render());
         }
     }
 }

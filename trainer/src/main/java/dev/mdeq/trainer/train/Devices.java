@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The devices a run trains on ({@code RUN.DEVICE}). */
-final class Devices {
+public final class Devices {
     private Devices() {
     }
 
     /** auto: every visible GPU, else the CPU; gpu: every visible GPU (at least one); cpu: the CPU. */
-    static List<Device> select(RunConfig.Device choice) {
+    public static List<Device> select(RunConfig.Device choice) {
         int gpus = choice == RunConfig.Device.CPU ? 0 : Engine.getInstance().getGpuCount();
         if (choice == RunConfig.Device.GPU && gpus == 0) {
             throw new InvalidInputException("RUN.DEVICE is gpu but no GPU is visible to the PyTorch engine "
