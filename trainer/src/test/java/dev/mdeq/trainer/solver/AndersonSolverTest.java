@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.junit.jupiter.api.Test;
-
+import dev.mdeq.trainer.testing.ManagedTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
 
 /** Anderson's iterates against a plain-Java re-implementation, and its fallback to Broyden. */
 class AndersonSolverTest extends ManagedTest {

@@ -12,12 +12,12 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.mdeq.config.DeqConfig.StopMode;
-import org.junit.jupiter.api.Test;
-
+import dev.mdeq.trainer.testing.ManagedTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
+import org.junit.jupiter.api.Test;
 
 /** Memory scoping and autograd behaviour of the solvers. */
 class SolverScopeTest extends ManagedTest {

@@ -16,27 +16,14 @@ import dev.mdeq.trainer.model.MdeqNet;
 import dev.mdeq.trainer.model.layers.DropoutMasks;
 import dev.mdeq.trainer.model.layers.ForwardContext;
 import dev.mdeq.trainer.model.layers.WeightNormConv2d;
+import dev.mdeq.trainer.testing.ManagedTest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class StateDictTest {
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
-
+class StateDictTest extends ManagedTest {
     private static MdeqNet net(String preset, long seed, String... overrides) {
         MdeqNet net = MdeqNet.build(Architecture.from(Presets.load(preset, List.of(overrides))));
         net.initialize(manager, DataType.FLOAT32, seed);

@@ -9,25 +9,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import dev.mdeq.trainer.testing.ManagedTest;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The hand-written layers against the same formulas computed in plain Java doubles. */
-class LayersTest {
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
-
+class LayersTest extends ManagedTest {
     private static double[] random(Random random, int n) {
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {

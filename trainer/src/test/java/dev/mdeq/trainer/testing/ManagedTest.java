@@ -1,21 +1,21 @@
-package dev.mdeq.trainer.solver;
+package dev.mdeq.trainer.testing;
 
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** A base NDManager per test class, closed after it. */
-abstract class ManagedTest {
+public abstract class ManagedTest {
 
-    static NDManager manager;
+    protected static NDManager manager;
 
     @BeforeAll
-    static void openManager() {
+    public static void openManager() {
         manager = NDManager.newBaseManager();
     }
 
     @AfterAll
-    static void closeManager() {
+    public static void closeManager() {
         manager.close();
     }
 }
