@@ -214,21 +214,17 @@ public final class ModelCommand {
         @Override
         public void run() {
             ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
-            for (String mode : modes) {
-                if (!ModelBench.MODES.contains(mode)) {
-                    throw new ParameterException(spec.commandLine(), "--modes: '" + mode + "' is not a mode; valid: "
-                            + String.join(", ", ModelBench.MODES));
-                }
-            }
-            if (repeats < 1 || (batch != null && batch < 1) || (threads != null && threads < 1)) {
-                throw new ParameterException(spec.commandLine(), "--batch, --repeats and --threads must be at least 1");
+            int n = batch != null ? batch : experiment.train().batchSizePerGpu();
+            String problem = ModelBench.problem(n, repeats, modes);
+            if (problem != null || (threads != null && threads < 1)) {
+                throw new ParameterException(spec.commandLine(), problem != null ? "--batch, --repeats, --modes: "
+                        + problem : "--threads must be at least 1");
             }
             Engine.getInstance(); // loads the native library before the thread count is set
             if (threads != null) {
                 JniUtils.setNumThreads(threads);
             }
             Device device = Devices.select(experiment.run().device()).get(0);
-            int n = batch != null ? batch : experiment.train().batchSizePerGpu();
             System.out.print(ModelBench.run(experiment, config, device, n, repeats, modes).render());
         }
     }

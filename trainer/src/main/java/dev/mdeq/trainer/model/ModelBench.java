@@ -77,19 +77,28 @@ public final class ModelBench {
     private ModelBench() {
     }
 
+    /** What is wrong with these settings, or null when {@link #run} accepts them. */
+    public static String problem(int batch, int repeats, List<String> modes) {
+        if (batch < 1 || repeats < 1) {
+            return "the batch size and the repeats must be at least 1";
+        }
+        for (String mode : modes) {
+            if (!MODES.contains(mode)) {
+                return "'" + mode + "' is not a mode; valid: " + String.join(", ", MODES);
+            }
+        }
+        return null;
+    }
+
     /**
      * Measures {@code base}'s model on {@code device} at batch {@code batch}, {@code repeats} timed
      * repetitions each (twice as many for f), training steps in the given {@link #MODES}.
      */
     public static Result run(ExperimentConfig base, String name, Device device, int batch, int repeats,
             List<String> modes) {
-        if (batch < 1 || repeats < 1) {
-            throw new IllegalArgumentException("batch and repeats must be at least 1");
-        }
-        for (String mode : modes) {
-            if (!MODES.contains(mode)) {
-                throw new IllegalArgumentException("unknown mode '" + mode + "': valid are " + MODES);
-            }
+        String problem = problem(batch, repeats, modes);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
         MdeqNet net = MdeqNet.build(Architecture.from(base));
         ModelSummary summary = ModelSummary.of(net);
