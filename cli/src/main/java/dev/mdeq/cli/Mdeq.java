@@ -4,6 +4,7 @@ import dev.mdeq.config.ConfigException;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.storage.StorageException;
+import dev.mdeq.trainer.kernels.InvalidEnvironmentException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,6 +32,7 @@ import picocli.CommandLine.Command;
             "3:invalid input (config, data, weights, credentials)",
             "4:training diverged (the last good checkpoint is kept)",
             "5:object storage unreachable",
+            "6:invalid environment (this machine's native kernels compute wrong numbers)",
             "75:stopped by SIGTERM after a checkpoint"})
 public final class Mdeq implements Runnable {
     @CommandLine.Spec
@@ -70,6 +72,9 @@ public final class Mdeq implements Runnable {
         }
         if (e instanceof ConfigException || e instanceof InvalidInputException) {
             return ExitCodes.INVALID_INPUT;
+        }
+        if (e instanceof InvalidEnvironmentException) {
+            return ExitCodes.INVALID_ENVIRONMENT;
         }
         if (e instanceof StorageException storage) {
             // A wrong key, credential or bucket stays wrong: only an outage is worth a restart.

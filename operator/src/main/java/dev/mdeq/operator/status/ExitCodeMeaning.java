@@ -16,6 +16,8 @@ public final class ExitCodeMeaning {
             case ExitCodes.INVALID_INPUT -> "invalid input (config, data, weights or credentials); a retry cannot help";
             case ExitCodes.DIVERGED -> "training diverged (NaN/Inf loss or solver blow-up); the last good checkpoint is kept";
             case ExitCodes.STORAGE_UNAVAILABLE -> "object storage unreachable after retries; retried within the restart budget";
+            case ExitCodes.INVALID_ENVIRONMENT ->
+                "the node's native kernels compute wrong numbers (see the pod's log); retried within the restart budget";
             case ExitCodes.INTERRUPTED -> "stopped by SIGTERM after writing a checkpoint; the next pod resumes from it";
             case 137 -> "killed by SIGKILL (out of memory, or the grace period ran out)";
             case 143 -> "stopped by SIGTERM before it could checkpoint";

@@ -17,6 +17,11 @@ public final class ExitCodes {
     public static final int DIVERGED = 4;
     /** Object storage unreachable after retries: retried within the restart budget. */
     public static final int STORAGE_UNAVAILABLE = 5;
+    /**
+     * The machine's native kernels compute wrong numbers and no safe kernel set was found: retried
+     * within the restart budget, as another node may do.
+     */
+    public static final int INVALID_ENVIRONMENT = 6;
     /** Stopped by SIGTERM after writing a checkpoint: resume costs nothing, not counted as a failure. */
     public static final int INTERRUPTED = 75;
 

@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.mdeq.config.DeqConfig;
 import dev.mdeq.config.ExperimentConfig;
+import dev.mdeq.trainer.kernels.NativeKernels;
 import dev.mdeq.trainer.model.layers.DropoutMasks;
 import dev.mdeq.trainer.model.layers.ForwardContext;
 import dev.mdeq.trainer.model.layers.TorchOps;
@@ -53,6 +54,7 @@ public final class MdeqModel implements AutoCloseable {
         this.seed = seed;
         this.solves = solves;
         net = MdeqNet.build(Architecture.from(config));
+        NativeKernels.ensureChecked(); // before the first convolution: it fixes oneDNN's kernel set
         manager = NDManager.newBaseManager(device);
         net.initialize(manager, type, seed);
         store = new ParameterStore(manager, false);
