@@ -5,6 +5,7 @@ import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.storage.StorageException;
 import dev.mdeq.trainer.kernels.InvalidEnvironmentException;
+import dev.mdeq.trainer.kernels.NativeKernels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
             dev.mdeq.trainer.cli.WeightsCommand.class,
             dev.mdeq.trainer.cli.TrainCommand.class,
             DemoCommand.class,
+            DoctorCommand.class,
             StoreCommand.class,
             dev.mdeq.evaluator.cli.EvaluateCommand.class,
             CommandLine.HelpCommand.class
@@ -39,6 +41,12 @@ public final class Mdeq implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (System.getenv(NativeKernels.DEBUG_VARIABLE) != null) {
+            // library start-up messages (engine, threads, GPU detection) back on stderr
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "debug");
+        }
+        NativeKernels.quietNativeLogs(); // before libtorch loads
         System.exit(execute(args));
     }
 

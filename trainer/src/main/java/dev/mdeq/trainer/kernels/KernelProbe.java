@@ -81,19 +81,20 @@ public final class KernelProbe {
             CompletableFuture<String> stderr = drain(process.getErrorStream());
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                return new ProbeResult(set, null, null, Map.of(), "no answer within " + TIMEOUT_SECONDS + " s");
+                return new ProbeResult(set, null, null, null, Map.of(), "no answer within " + TIMEOUT_SECONDS + " s");
             }
             return parse(set, process.exitValue(), stdout.join(), stderr.join());
         } catch (IOException e) {
-            return new ProbeResult(set, null, null, Map.of(), "cannot start " + command.get(0) + ": " + e.getMessage());
+            return new ProbeResult(set, null, null, null, Map.of(), "cannot start " + command.get(0) + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new ProbeResult(set, null, null, Map.of(), "interrupted");
+            return new ProbeResult(set, null, null, null, Map.of(), "interrupted");
         }
     }
 
     /** Reads a child's output: the ISA line, the convolution lines and the report line. */
     static ProbeResult parse(KernelSet set, int exitCode, String stdout, String stderr) {
+        String version = null;
         String isa = null;
         KernelCheckReport report = null;
         Map<String, String> byProblem = new HashMap<>();
@@ -102,7 +103,9 @@ public final class KernelProbe {
                 report = readReport(line.substring(REPORT_PREFIX.length()));
             } else if (line.startsWith("onednn_verbose")) {
                 String[] f = line.split(",");
-                if (isa == null && line.contains(",info,cpu,isa:")) {
+                if (version == null && line.contains(",info,oneDNN ")) {
+                    version = line.substring(line.indexOf(",info,oneDNN ") + 13).split(" ")[0];
+                } else if (isa == null && line.contains(",info,cpu,isa:")) {
                     isa = line.substring(line.indexOf("isa:") + 4).trim();
                 } else if (f.length > 8 && f[2].equals("primitive") && f[3].equals("exec") && f[5].equals("convolution")) {
                     // ...,convolution,<implementation>,<prop_kind>,<memory>,<attributes>,<alg>,<problem>,<time>
@@ -111,9 +114,9 @@ public final class KernelProbe {
             }
         }
         if (report == null) {
-            return new ProbeResult(set, isa, null, Map.of(), "exit code " + exitCode + tail(stderr));
+            return new ProbeResult(set, version, isa, null, Map.of(), "exit code " + exitCode + tail(stderr));
         }
-        return new ProbeResult(set, isa, report, implementations(byProblem), null);
+        return new ProbeResult(set, version, isa, report, implementations(byProblem), null);
     }
 
     /** Names oneDNN's problems after the check's cases: {@code conv3x3 24->120 @32 forward}. */

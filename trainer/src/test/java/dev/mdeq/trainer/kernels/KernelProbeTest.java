@@ -32,11 +32,13 @@ class KernelProbeTest {
 
     @Test
     void aChildThatDiesReportsItsExitCodeAndLastErrorLines() {
-        ProbeResult result = KernelProbe.parse(KernelSet.AVX2, 134, "onednn_verbose,v1,info,cpu,isa:Intel AVX2\n",
+        ProbeResult result = KernelProbe.parse(KernelSet.AVX2, 134, "onednn_verbose,v1,info,oneDNN v3.7.1 (commit 8d26)\n"
+                + "onednn_verbose,v1,info,cpu,isa:Intel AVX2\n",
                 "line 1\n\nA fatal error has been detected\nSIGSEGV\n");
         assertEquals("avx2: the check process failed (exit code 134: line 1 | A fatal error has been detected | SIGSEGV)",
                 result.describe());
         assertEquals("Intel AVX2", result.isa());
+        assertEquals("v3.7.1", result.onednnVersion());
         assertNull(result.report());
     }
 }

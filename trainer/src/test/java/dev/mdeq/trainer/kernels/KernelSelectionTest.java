@@ -53,7 +53,7 @@ class KernelSelectionTest {
         };
         return new KernelSelection(cpu, env, set -> {
             probed.add(set);
-            return new ProbeResult(set, "isa of " + set.name(), passing.contains(set) ? GOOD : WRONG, Map.of(), null);
+            return new ProbeResult(set, "v3.7.1", "isa of " + set.name(), passing.contains(set) ? GOOD : WRONG, Map.of(), null);
         }, process, new VerdictCache(cacheDir), "2.7.1", said::add);
     }
 

@@ -1,0 +1,129 @@
+package dev.mdeq.cli;
+
+import ai.djl.engine.Engine;
+import dev.mdeq.runstore.run.ExitCodes;
+import dev.mdeq.runstore.storage.ObjectStore;
+import dev.mdeq.runstore.storage.ObjectStores;
+import dev.mdeq.runstore.storage.StorageException;
+import dev.mdeq.trainer.kernels.CpuInfo;
+import dev.mdeq.trainer.kernels.InvalidEnvironmentException;
+import dev.mdeq.trainer.kernels.KernelProbe;
+import dev.mdeq.trainer.kernels.KernelResult;
+import dev.mdeq.trainer.kernels.KernelSet;
+import dev.mdeq.trainer.kernels.KernelStatus;
+import dev.mdeq.trainer.kernels.NativeKernels;
+import dev.mdeq.trainer.kernels.ProbeResult;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code mdeq doctor}: what this machine computes with and whether it computes correctly: the CPU,
+ * the library versions, the threads, every kernel set's self-check, the set in use, the devices, and
+ * optionally whether an object store answers.
+ */
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = {"Check this machine: CPU and its vector extensions, DJL/libtorch/oneDNN versions, threads, "
+                + "the native-kernel self-check under each kernel set (float32 convolutions against float64), "
+                + "the set in use, the devices, and with --store whether the object store answers.",
+            "Exit 0 when all is well, 6 when no kernel set computes correctly, 5/3 when the store does not answer."})
+final class DoctorCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--store", paramLabel = "URI",
+            description = "a store to check: s3://bucket[/prefix] (MDEQ_S3_* settings) or file:/path")
+    String store;
+
+    @Option(names = "--kernels", description = "print every kernel's implementation and error under each set")
+    boolean kernels;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> problems = new ArrayList<>();
+        NativeKernels.quietNativeLogs();
+        CpuInfo cpu = CpuInfo.current();
+        Engine engine = Engine.getEngine("PyTorch");
+        row(out, "cpu", cpu.model() + " (" + cpu.vendor() + "), " + Runtime.getRuntime().availableProcessors()
+                + " cores; AVX-512: " + (cpu.wideVectorFlags().isEmpty() ? "no" : String.join(" ", cpu.wideVectorFlags())));
+        row(out, "java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
+        List<ProbeResult> probes = new ArrayList<>();
+        for (KernelSet set : KernelSet.CANDIDATES) {
+            probes.add(KernelProbe.sameJvm().probe(set));
+        }
+        String onednn = probes.stream().map(ProbeResult::onednnVersion).filter(v -> v != null).findFirst().orElse("unknown");
+        row(out, "libraries", "DJL " + Engine.getDjlVersion() + ", libtorch " + engine.getVersion() + ", oneDNN " + onednn);
+        row(out, "threads", "intra-op " + System.getProperty("ai.djl.pytorch.num_threads", "default (one per core)")
+                + ", OMP_NUM_THREADS " + System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+        for (ProbeResult probe : probes) {
+            row(out, "kernel set", probe.set().name() + " [" + (probe.passed() ? "ok" : "WRONG") + "] "
+                    + (probe.isa() == null ? "" : "ISA " + probe.isa() + ": ")
+                    + (probe.report() == null ? "check failed (" + probe.error() + ")" : probe.report().summary()));
+        }
+        try {
+            KernelStatus status = NativeKernels.ensureChecked();
+            row(out, "in use", status.set().describe() + ": " + status.reason() + "; here " + status.check().summary()
+                    + " in " + status.check().millis() + " ms");
+        } catch (InvalidEnvironmentException e) {
+            row(out, "in use", "none: " + e.getMessage());
+            problems.add("no kernel set computes correctly");
+        }
+        row(out, "devices", String.join(", ", java.util.Arrays.stream(engine.getDevices()).map(Object::toString).toList())
+                + (engine.getGpuCount() == 0 ? " (no GPU visible)" : ""));
+        int storeExit = checkStore(out, problems);
+        if (kernels) {
+            for (ProbeResult probe : probes) {
+                printKernels(out, probe);
+            }
+        }
+        out.println("mdeq doctor: " + (problems.isEmpty() ? "all good" : String.join("; ", problems)));
+        out.flush();
+        if (problems.contains("no kernel set computes correctly")) {
+            return ExitCodes.INVALID_ENVIRONMENT;
+        }
+        return storeExit;
+    }
+
+    private int checkStore(PrintWriter out, List<String> problems) {
+        if (store == null) {
+            row(out, "store", "not checked (give --store s3://bucket/prefix or file:/path)");
+            return ExitCodes.OK;
+        }
+        try (ObjectStore opened = ObjectStores.open(ObjectStores.parse(store).toString())) {
+            int objects = opened.list("").size();
+            row(out, "store", store + " answers (" + objects + " objects below it)");
+            return ExitCodes.OK;
+        } catch (StorageException e) {
+            row(out, "store", store + " does not answer: " + e.getMessage());
+            problems.add("the store does not answer");
+            return Mdeq.exitCode(e);
+        }
+    }
+
+    private static void printKernels(PrintWriter out, ProbeResult probe) {
+        out.println();
+        out.println("kernels under the " + probe.set().name() + " set:");
+        if (probe.report() == null) {
+            out.println("  (no report: " + probe.error() + ")");
+            return;
+        }
+        for (KernelResult r : probe.report().results()) {
+            String implementation = probe.implementations().getOrDefault(r.kernel() + " " + r.direction(),
+                    "libtorch (not oneDNN)");
+            out.printf("  %-22s %-17s %-26s %-10s %s%n", r.kernel(), r.direction(), implementation,
+                    r.nonFinite() > 0 ? r.nonFinite() + " NaN" : String.format("%.1e", r.relativeError()),
+                    r.passed() ? "ok" : "WRONG");
+        }
+    }
+
+    private static void row(PrintWriter out, String label, String text) {
+        out.printf("%-11s%s%n", label, text);
+        out.flush();
+    }
+}
