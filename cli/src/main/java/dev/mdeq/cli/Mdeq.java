@@ -6,6 +6,7 @@ import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.storage.StorageException;
 import dev.mdeq.trainer.kernels.InvalidEnvironmentException;
 import dev.mdeq.trainer.kernels.NativeKernels;
+import dev.mdeq.trainer.model.NonFiniteException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,7 +33,7 @@ import picocli.CommandLine.Command;
             "1:unexpected failure",
             "2:wrong usage",
             "3:invalid input (config, data, weights, credentials)",
-            "4:training diverged (the last good checkpoint is kept)",
+            "4:NaN/Inf: training diverged (the last good checkpoint is kept), or a model computed non-finite values",
             "5:object storage unreachable",
             "6:invalid environment (this machine's native kernels compute wrong numbers)",
             "75:stopped by SIGTERM after a checkpoint"})
@@ -80,6 +81,9 @@ public final class Mdeq implements Runnable {
         }
         if (e instanceof ConfigException || e instanceof InvalidInputException) {
             return ExitCodes.INVALID_INPUT;
+        }
+        if (e instanceof NonFiniteException) {
+            return ExitCodes.DIVERGED;
         }
         if (e instanceof InvalidEnvironmentException) {
             return ExitCodes.INVALID_ENVIRONMENT;

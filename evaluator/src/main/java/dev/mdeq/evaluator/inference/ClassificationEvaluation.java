@@ -19,6 +19,7 @@ import dev.mdeq.trainer.data.FashionMnistDataset;
 import dev.mdeq.trainer.data.ImageDataset;
 import dev.mdeq.trainer.data.ImageFolderDataset;
 import dev.mdeq.trainer.data.Sample;
+import dev.mdeq.trainer.model.Finite;
 import dev.mdeq.trainer.model.MdeqModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -159,7 +160,8 @@ final class ClassificationEvaluation implements TaskEvaluation {
             NDArray images = scope.create(pixels, new Shape(list.size(), first.channels(), first.height(),
                     first.width()));
             try (MdeqModel.Evaluation eval = model.evaluate(images, MdeqModel.Mode.EQUILIBRIUM, false)) {
-                scores = eval.logits().toType(DataType.FLOAT32, false).toFloatArray();
+                scores = Finite.require(eval.logits().toType(DataType.FLOAT32, false).toFloatArray(),
+                        "evaluation of batch " + item.name() + ", logits");
                 solve = SolverRun.of(eval.solverStats());
             }
         }

@@ -21,6 +21,7 @@ import dev.mdeq.trainer.data.CityscapesLabels;
 import dev.mdeq.trainer.data.CityscapesList;
 import dev.mdeq.trainer.data.DataRandom;
 import dev.mdeq.trainer.data.Sample;
+import dev.mdeq.trainer.model.Finite;
 import dev.mdeq.trainer.model.MdeqModel;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -138,7 +139,8 @@ final class SegmentationEvaluation implements TaskEvaluation {
         byte[] prediction;
         try (NDManager scope = model.manager().newSubManager()) {
             NDArray image = scope.create(s.image(), new Shape(1, s.channels(), s.height(), s.width()));
-            prediction = SegmentationInference.argmax(inference.scores(image, stats -> solves.add(SolverRun.of(stats))));
+            NDArray scores = inference.scores(image, stats -> solves.add(SolverRun.of(stats)));
+            prediction = SegmentationInference.argmax(Finite.require(scores, "evaluation of image " + stem + ", class scores"));
         }
         long t1 = System.nanoTime();
         byte[] truth = trainIdBytes(s.labels());

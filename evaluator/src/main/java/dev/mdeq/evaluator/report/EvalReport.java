@@ -44,6 +44,8 @@ import java.util.Map;
  * @param skipped inputs left out, by kind, and their names and reasons
  * @param trainingCurves what was read from the run's metrics.jsonl
  * @param images per-image statistics, sorted by name
+ * @param kernels the native kernel set(s) the model evaluation computed with (docs/numerics.md), null when
+ *     no model ran (scored prediction files)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -78,7 +80,8 @@ public record EvalReport(
         SolverSummary solver,
         Skipped skipped,
         CurvesInfo trainingCurves,
-        List<ImageStats> images) {
+        List<ImageStats> images,
+        String kernels) {
 
     public static final int FORMAT_VERSION = 1;
 

@@ -74,6 +74,9 @@ public final class HtmlReport {
         rows.put("samples", String.valueOf(r.samples()));
         rows.put("shards merged", String.valueOf(r.shards()));
         r.options().forEach((k, v) -> rows.put(k, v));
+        if (r.kernels() != null) {
+            rows.put("native kernels", r.kernels());
+        }
         rows.put("fingerprint", r.fingerprint());
         h.append("<table class=\"kv\">");
         rows.forEach((k, v) -> h.append("<tr><th>").append(esc(k)).append("</th><td>").append(esc(v))

@@ -54,7 +54,7 @@ public final class ReportBuilder {
      * @param curvesKey where the curves were read, or null
      */
     public static EvalReport build(EvalContext ctx, EvalTally tally, List<Long> shardWallNanos, TrainingCurves curves,
-            String curvesKey, Instant now) {
+            String curvesKey, Instant now, String kernels) {
         List<ImageStats> images = tally.images();
         long decode = 0;
         long inference = 0;
@@ -101,7 +101,7 @@ public final class ReportBuilder {
                     definitions(ctx.task()), rows, s.absentClasses(),
                     new EvalReport.Pixels(s.evaluatedPixels(), s.ignoredPixels(), s.voidPredictions()),
                     confusion(m, ctx.classNames()), null, config, ctx.options(), ctx.fingerprint(), shards, timings,
-                    SolverSummary.of(images), skipped, curvesInfo, images);
+                    SolverSummary.of(images), skipped, curvesInfo, images, kernels);
         }
         ClassificationMetrics c = ClassificationMetrics.of(tally.classification(), ctx.classNames());
         ConfusionMatrix m = tally.classification().confusion();
@@ -120,7 +120,7 @@ public final class ReportBuilder {
                 ctx.dataset(), samples, null, null, null, pct(c.meanClassAccuracy()), null, pct(c.top1()),
                 pct(c.top5()), html, now, definitions(ctx.task()), rows, absent, null, confusion(m, ctx.classNames()),
                 c.invalidSamples(), config, ctx.options(), ctx.fingerprint(), shards, timings,
-                SolverSummary.of(images), skipped, curvesInfo, images);
+                SolverSummary.of(images), skipped, curvesInfo, images, kernels);
     }
 
     private static EvalReport.Confusion confusion(ConfusionMatrix m, List<String> names) {

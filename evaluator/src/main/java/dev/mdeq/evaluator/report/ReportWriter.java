@@ -44,13 +44,15 @@ public final class ReportWriter {
      * @param context what was evaluated
      * @param tally the (merged) results
      * @param shardWallNanos elapsed time of each shard (one entry when unsharded)
+     * @param kernels the native kernel set(s) the evaluation computed with, or null
      * @return the report as written to report.json
      */
-    public EvalReport write(EvalContext context, EvalTally tally, List<Long> shardWallNanos) {
+    public EvalReport write(EvalContext context, EvalTally tally, List<Long> shardWallNanos, String kernels) {
         String curvesKey = runStore.stat(RunLayout.METRICS).isPresent() ? RunLayout.METRICS : null;
         TrainingCurves curves = curvesKey == null ? TrainingCurves.empty()
                 : TrainingCurves.parse(new String(runStore.getBytes(curvesKey), StandardCharsets.UTF_8));
-        EvalReport report = ReportBuilder.build(context, tally, shardWallNanos, curves, curvesKey, clock.instant());
+        EvalReport report = ReportBuilder.build(context, tally, shardWallNanos, curves, curvesKey, clock.instant(),
+                kernels);
 
         List<HtmlReport.Picture> pictures = new ArrayList<>();
         for (SampleImage s : tally.samples()) {

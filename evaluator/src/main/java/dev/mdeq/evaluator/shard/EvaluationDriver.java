@@ -14,6 +14,7 @@ import dev.mdeq.runstore.run.ProgressReporter;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
+import dev.mdeq.trainer.kernels.NativeKernels;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -147,7 +148,8 @@ public final class EvaluationDriver {
             tally.sortLists();
             long wall = System.nanoTime() - start;
             if (shard.isWhole()) {
-                EvalReport report = new ReportWriter(runStore, clock).write(context, tally, List.of(wall));
+                EvalReport report = new ReportWriter(runStore, clock).write(context, tally, List.of(wall),
+                        NativeKernels.recorded());
                 progress.finish(Progress.Phase.SUCCEEDED, "report written to "
                         + runStore.root().resolve(RunLayout.reportHtml(context.evalId())) + headline(report));
                 return new Result(tally, report, null);
@@ -155,7 +157,7 @@ public final class EvaluationDriver {
             String key = RunLayout.shardPartial(context.evalId(), shard.index(), shard.count());
             ShardPartial partial = new ShardPartial(ShardPartial.FORMAT_VERSION, shard.index(), shard.count(),
                     context.fingerprint(), context, slice.stream().map(Item::name).toList(), wall, tally,
-                    clock.instant());
+                    clock.instant(), NativeKernels.recorded());
             runStore.putBytes(key, RunJson.write(partial));
             progress.finish(Progress.Phase.SUCCEEDED, "shard " + shard + " partial written to "
                     + runStore.root().resolve(key));

@@ -42,14 +42,16 @@ public final class ShardMerger {
      * @param context the evaluation (from the partials)
      * @param tally the sum of the shards' tallies
      * @param shardWallNanos each shard's elapsed time, by index
+     * @param kernels the shards' kernel sets, distinct, comma-separated (null when none recorded one)
      */
-    public record Merged(EvalContext context, EvalTally tally, List<Long> shardWallNanos) {
+    public record Merged(EvalContext context, EvalTally tally, List<Long> shardWallNanos, String kernels) {
     }
 
     /** Reads, checks and merges the {@code shards} partials, then writes the report. */
     public EvalReport mergeAndWrite(String evalId, int shards) {
         Merged merged = merge(evalId, shards);
-        return new ReportWriter(runStore).write(merged.context(), merged.tally(), merged.shardWallNanos());
+        return new ReportWriter(runStore).write(merged.context(), merged.tally(), merged.shardWallNanos(),
+                merged.kernels());
     }
 
     /** Reads, checks and merges the {@code shards} partials of {@code evalId}. */
@@ -103,7 +105,8 @@ public final class ShardMerger {
             wall.add(p.wallNanos());
         }
         tally.sortLists();
-        return new Merged(first.context(), tally, wall);
+        List<String> kernels = partials.stream().map(ShardPartial::kernels).filter(k -> k != null).distinct().toList();
+        return new Merged(first.context(), tally, wall, kernels.isEmpty() ? null : String.join(", ", kernels));
     }
 
     private String missingMessage(String evalId, int shards, List<Integer> missing) {

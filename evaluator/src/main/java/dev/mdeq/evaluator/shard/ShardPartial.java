@@ -20,9 +20,10 @@ import java.util.List;
  * @param wallNanos the shard's elapsed time
  * @param tally the shard's results
  * @param createdAt when the partial was written
+ * @param kernels the native kernel set the shard computed with (see docs/numerics.md), or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ShardPartial(int formatVersion, int shardIndex, int shardCount, String fingerprint, EvalContext context,
-        List<String> items, long wallNanos, EvalTally tally, Instant createdAt) {
+        List<String> items, long wallNanos, EvalTally tally, Instant createdAt, String kernels) {
     public static final int FORMAT_VERSION = 1;
 }

@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.evaluator.inference.ModelRuns;
 import dev.mdeq.evaluator.report.EvalReport;
+import dev.mdeq.trainer.kernels.NativeKernels;
 import dev.mdeq.evaluator.results.ImageStats;
 import dev.mdeq.evaluator.results.SkippedItem;
 import dev.mdeq.runstore.run.InvalidInputException;
@@ -127,6 +128,7 @@ class EvaluateModelCommandTest {
         EvalReport report = report(run, "best-val");
         assertEquals("BEST pointer (default)", report.options().get("checkpoint selected by"));
         assertEquals("model", report.source());
+        assertEquals(NativeKernels.status().recorded(), report.kernels(), "the checked kernel set is recorded");
 
         // Independent count: labelId predictions vs gtFine label ids, both mapped to train ids here.
         long[][] confusion = new long[19][20];
@@ -181,6 +183,7 @@ class EvaluateModelCommandTest {
                 cityscapes.resolve("cityscapes/gtFine/val").toString(), "--out", scored.toString(), "--progress", "log");
         EvalReport rescored = report(new LocalObjectStore(scored), "predictions");
         assertEquals(report.miou(), rescored.miou(), 1e-12);
+        assertNull(rescored.kernels(), "scoring files computes nothing natively");
         assertEquals(report.pixelAccuracy(), rescored.pixelAccuracy(), 1e-12);
 
         // Per image: one forward solve with its statistics; timings measured; 2 sample images with pictures.
@@ -220,6 +223,7 @@ class EvaluateModelCommandTest {
         EvalReport merged = report(run, "sharded");
         assertEquals(3, merged.shards());
         assertEquals(whole.fingerprint(), merged.fingerprint());
+        assertEquals(whole.kernels(), merged.kernels(), "every shard recorded the same set");
         assertEquals(whole.miou(), merged.miou());
         assertEquals(whole.pixelAccuracy(), merged.pixelAccuracy());
         assertEquals(whole.classes(), merged.classes());

@@ -54,7 +54,7 @@ class ReportBuilderTest {
     @Test
     void segmentationNumbersArePercentWithUndefinedAsNull() {
         EvalReport r = ReportBuilder.build(context(Task.SEGMENTATION, List.of("a", "b", "c")), segmentationTally(),
-                List.of(4_000_000_000L), TrainingCurves.empty(), null, Instant.EPOCH);
+                List.of(4_000_000_000L), TrainingCurves.empty(), null, Instant.EPOCH, "default");
         // matrix: road row [1,1,0,0], car row [0,1,0,0], sky row [1,0,1,0]; ignored 1
         // road: tp1 fp1 fn1 -> 1/3; car: tp1 fp1 fn0 -> 1/2; sky: tp1 fp0 fn1 -> 1/2; bus: undefined
         assertEquals(100.0 / 3, r.classes().get(0).iou(), EPS);
@@ -92,7 +92,7 @@ class ReportBuilderTest {
     @Test
     void theOperatorReadsTheHeadlineThroughReportSummary() throws IOException {
         EvalReport r = ReportBuilder.build(context(Task.SEGMENTATION, List.of("a", "b", "c")), segmentationTally(),
-                List.of(1L), TrainingCurves.empty(), null, Instant.EPOCH);
+                List.of(1L), TrainingCurves.empty(), null, Instant.EPOCH, "default");
         byte[] json = RunJson.write(r);
         ReportSummary summary = RunJson.read(json, ReportSummary.class, "report.json");
         assertEquals("e1", summary.evalId());
@@ -121,7 +121,7 @@ class ReportBuilderTest {
         tally.classification().addScores(new float[] {4, 3, 2, 1}, 1);
         tally.classification().addScores(new float[] {4, 3, 2, 1}, 3);
         EvalReport r = ReportBuilder.build(context(Task.CLASSIFICATION, List.of("batch0")), tally, List.of(1L),
-                TrainingCurves.empty(), null, Instant.EPOCH);
+                TrainingCurves.empty(), null, Instant.EPOCH, "default");
         assertEquals(100.0 / 3, r.top1(), EPS);
         assertEquals(100.0, r.top5(), EPS);
         assertEquals(3L, r.samples());
@@ -138,7 +138,7 @@ class ReportBuilderTest {
         EvalTally tally = segmentationTally();
         TrainingCurves curves = TrainingCurves.parse("{\"step\":1,\"loss\":2}\n{\"step\":2,\"loss\":1.5,\"lr\":0.1}\n");
         EvalReport r = ReportBuilder.build(context(Task.SEGMENTATION, List.of("a", "b", "c")), tally, List.of(1L),
-                curves, "metrics.jsonl", Instant.EPOCH);
+                curves, "metrics.jsonl", Instant.EPOCH, "default");
         byte[] tiny = dev.mdeq.evaluator.image.Previews.jpeg(new BufferedImage(8, 4, BufferedImage.TYPE_INT_RGB), 0.8f);
         String html = HtmlReport.render(r, curves, List.of(
                 new HtmlReport.Picture("a", "overlay", "image/jpeg", tiny),

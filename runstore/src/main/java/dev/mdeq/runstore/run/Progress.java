@@ -25,6 +25,8 @@ import java.time.Instant;
  * @param resumedFrom the checkpoint this process resumed from, null on a fresh start
  * @param message a human-readable note (e.g. the reason of a failure)
  * @param time when this heartbeat was written
+ * @param kernels the native kernel set the process computes with, e.g. {@code default} or {@code avx2
+ *     (DNNL_MAX_CPU_ISA=AVX2)} (see docs/numerics.md), null when not known
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -45,7 +47,17 @@ public record Progress(
         String lastCheckpoint,
         String resumedFrom,
         String message,
-        Instant time) {
+        Instant time,
+        String kernels) {
+
+    /** A heartbeat that does not name the kernel set. */
+    public Progress(Phase phase, Integer epoch, Integer totalEpochs, Long step, Long totalSteps, Double loss,
+            Double metric, String metricName, Double lr, Double solverSteps, Double solverResidual,
+            Double samplesPerSecond, Long etaSeconds, String lastCheckpoint, String resumedFrom, String message,
+            Instant time) {
+        this(phase, epoch, totalEpochs, step, totalSteps, loss, metric, metricName, lr, solverSteps, solverResidual,
+                samplesPerSecond, etaSeconds, lastCheckpoint, resumedFrom, message, time, null);
+    }
 
     /** The phases a process reports. */
     public enum Phase {

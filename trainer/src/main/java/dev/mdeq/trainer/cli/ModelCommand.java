@@ -10,6 +10,7 @@ import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.trainer.model.Architecture;
+import dev.mdeq.trainer.model.Finite;
 import dev.mdeq.trainer.model.MdeqModel;
 import dev.mdeq.trainer.model.MdeqNet;
 import dev.mdeq.trainer.model.ModelBench;
@@ -117,10 +118,11 @@ public final class ModelCommand {
                 NDArray x = RawArrays.toArray(manager, images, type);
                 Map<String, RawTensor> results = new LinkedHashMap<>();
                 try (MdeqModel.Evaluation evaluation = model.evaluate(x, runMode, true)) {
-                    results.put("logits", RawArrays.toRaw(evaluation.logits()));
+                    Finite.requireSolved(evaluation.solverStats(), "forward solve");
+                    results.put("logits", RawArrays.toRaw(Finite.require(evaluation.logits(), "logits")));
                     for (int i = 0; i < evaluation.zStar().size(); i++) {
-                        results.put("z." + i, RawArrays.toRaw(evaluation.zStar().get(i)));
-                        results.put("fz." + i, RawArrays.toRaw(evaluation.fOfZStar().get(i)));
+                        results.put("z." + i, RawArrays.toRaw(Finite.require(evaluation.zStar().get(i), "z." + i)));
+                        results.put("fz." + i, RawArrays.toRaw(Finite.require(evaluation.fOfZStar().get(i), "fz." + i)));
                     }
                     if (evaluation.solverStats() != null) {
                         putStats(results, evaluation.solverStats());

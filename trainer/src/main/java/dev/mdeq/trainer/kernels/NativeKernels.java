@@ -37,10 +37,10 @@ public final class NativeKernels {
         return status;
     }
 
-    /** What runs record as their kernel set: the checked set, or {@code unchecked}. */
+    /** What runs record as their kernel set: the checked set, or null in a process that computed nothing. */
     public static String recorded() {
         KernelStatus current = status();
-        return current == null ? "unchecked" : current.recorded();
+        return current == null ? null : current.recorded();
     }
 
     /**

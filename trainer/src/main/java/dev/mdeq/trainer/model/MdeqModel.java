@@ -20,6 +20,7 @@ import dev.mdeq.trainer.solver.StepObserver;
 import dev.mdeq.trainer.weights.RawTensor;
 import dev.mdeq.trainer.weights.StateDict;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -95,6 +96,13 @@ public final class MdeqModel implements AutoCloseable {
                 out.put(key, parameter);
             }
         });
+        return out;
+    }
+
+    /** The trainable parameters' arrays (which hold their gradients) by reference name. */
+    public Map<String, NDArray> trainableArrays() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        trainableParameters().forEach((name, parameter) -> out.put(name, parameter.getArray()));
         return out;
     }
 

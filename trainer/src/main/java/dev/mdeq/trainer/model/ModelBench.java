@@ -11,6 +11,7 @@ import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.trainer.model.layers.DropoutMasks;
 import dev.mdeq.trainer.model.layers.ForwardContext;
 import dev.mdeq.trainer.model.layers.TorchOps;
+import dev.mdeq.trainer.optim.Gradients;
 import dev.mdeq.trainer.solver.SolverStats;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -118,7 +119,8 @@ public final class ModelBench {
                 for (int r = -1; r < repeats; r++) {
                     long t = System.nanoTime();
                     try (MdeqModel.Evaluation e = model.evaluate(images, MdeqModel.Mode.EQUILIBRIUM, false)) {
-                        stats = e.solverStats();
+                        stats = Finite.requireSolved(e.solverStats(), "evaluation forward, repetition " + (r + 2));
+                        Finite.require(e.logits(), "evaluation forward, repetition " + (r + 2) + ", logits");
                     }
                     if (r >= 0) {
                         seconds[r] = (System.nanoTime() - t) / 1e9;
@@ -153,9 +155,13 @@ public final class ModelBench {
                         zi.tempAttach(scope);
                     }
                     long t = System.nanoTime();
-                    model.net().f(ctx, z, x0).get(0).getFloat(0, 0, 0, 0); // reading a value waits for the work
+                    List<NDArray> fz = model.net().f(ctx, z, x0);
+                    fz.get(0).getFloat(0, 0, 0, 0); // reading a value waits for the work
                     if (r >= 0) {
                         seconds[r] = (System.nanoTime() - t) / 1e9;
+                    }
+                    for (int i = 0; i < fz.size(); i++) {
+                        Finite.require(fz.get(i), "f evaluation " + (r + 2) + ", branch " + i);
                     }
                 }
             }
@@ -179,7 +185,14 @@ public final class ModelBench {
             for (int r = -1; r < repeats; r++) {
                 model.zeroGradients();
                 TrainStep step = model.trainStep(images, loss, 0);
-                step.logits().close();
+                String what = mode + " training step " + (r + 2);
+                Finite.requireSolved(step.forwardStats(), what + ", forward solve");
+                Finite.requireSolved(step.backwardStats(), what + ", adjoint solve");
+                Finite.require(step.logits(), what + ", logits").close();
+                double norm = Gradients.globalNorm(model.trainableArrays());
+                if (!Double.isFinite(norm)) {
+                    throw new NonFiniteException(what + ": the parameters' gradient norm is " + norm);
+                }
                 if (r < 0) {
                     continue; // warm-up
                 }

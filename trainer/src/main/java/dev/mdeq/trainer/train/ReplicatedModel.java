@@ -68,9 +68,7 @@ final class ReplicatedModel implements AutoCloseable {
 
     /** The primary copy's trainable parameters by reference name. */
     Map<String, NDArray> trainableArrays() {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        primary().trainableParameters().forEach((name, parameter) -> out.put(name, parameter.getArray()));
-        return out;
+        return primary().trainableArrays();
     }
 
     /** The primary copy's buffers (BatchNorm running statistics) by reference name. */

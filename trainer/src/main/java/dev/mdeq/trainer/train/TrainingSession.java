@@ -23,6 +23,7 @@ import dev.mdeq.trainer.data.CityscapesLabels;
 import dev.mdeq.trainer.data.DataBatch;
 import dev.mdeq.trainer.data.DataOrder;
 import dev.mdeq.trainer.data.DataPosition;
+import dev.mdeq.trainer.kernels.NativeKernels;
 import dev.mdeq.trainer.model.MdeqModel;
 import dev.mdeq.trainer.model.TrainStep;
 import dev.mdeq.trainer.optim.Gradients;
@@ -599,7 +600,7 @@ final class TrainingSession implements AutoCloseable {
                         committed.epoch(), config.train().endEpoch(), committed.step(), totalSteps, null, lastMetric,
                         committed.metricName(), null, null, null, null, null, folder, resumedFrom,
                         "stopped by " + shutdown.reason() + " at step " + committed.step() + " after checkpoint " + folder,
-                        Instant.now())));
+                        Instant.now(), NativeKernels.recorded())));
             } catch (RuntimeException e) {
                 log("cannot write the checkpoint before stopping: " + e.getMessage());
                 exitCode = ExitCodes.FAILED;
@@ -659,7 +660,7 @@ final class TrainingSession implements AutoCloseable {
                 last == null ? null : last.loss(), lastMetric != null ? lastMetric : state.bestMetric(),
                 state.metricName(), last == null ? null : last.lr(), last == null ? null : last.solverSteps(),
                 last == null ? null : last.solverResidual(), samplesPerSecond, eta, lastCheckpoint, resumedFrom,
-                p.message(), p.time());
+                p.message(), p.time(), NativeKernels.recorded());
     }
 
     private void logInterval(boolean pretraining) {

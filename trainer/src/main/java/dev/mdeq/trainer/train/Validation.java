@@ -7,6 +7,7 @@ import dev.mdeq.config.Task;
 import dev.mdeq.trainer.data.BatchLoader;
 import dev.mdeq.trainer.data.DataBatch;
 import dev.mdeq.trainer.data.DataPosition;
+import dev.mdeq.trainer.model.Finite;
 import dev.mdeq.trainer.model.MdeqModel;
 import dev.mdeq.trainer.model.layers.Interpolation;
 import java.util.function.BooleanSupplier;
@@ -53,7 +54,8 @@ final class Validation {
                 try (NDManager manager = model.manager().newSubManager()) {
                     int[] s = batch.shape();
                     NDArray images = manager.create(batch.images(), new Shape(s[0], s[1], s[2], s[3]));
-                    NDArray logits = model.evaluate(images, MdeqModel.Mode.EQUILIBRIUM, false).logits();
+                    NDArray logits = Finite.require(model.evaluate(images, MdeqModel.Mode.EQUILIBRIUM, false).logits(),
+                            "validation logits");
                     if (task == Task.CLASSIFICATION) {
                         long[] predicted = logits.argMax(1).toLongArray();
                         for (int i = 0; i < predicted.length; i++) {

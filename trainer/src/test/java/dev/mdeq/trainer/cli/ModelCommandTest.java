@@ -99,6 +99,31 @@ class ModelCommandTest {
     }
 
     @Test
+    void nonFiniteResultsAreRefusedWithTheOperationAndStep(@TempDir Path dir) throws Exception {
+        Path weights = dir.resolve("w.npz");
+        try (MdeqModel model = MdeqModel.create(Presets.load(PRESET, List.of()), Device.cpu(), DataType.FLOAT32, 42)) {
+            Npz.write(weights, model.stateDict());
+        }
+        float[] pixels = new float[2 * 3 * 32 * 32];
+        pixels[5] = Float.NaN; // one bad pixel of the first image
+        Path input = dir.resolve("nan.npy");
+        Files.write(input, Npy.toBytes(RawTensor.ofFloats(new long[] {2, 3, 32, 32}, pixels)));
+        for (String mode : new String[] {"deq", "unrolled"}) {
+            StringWriter err = new StringWriter();
+            CommandLine commandLine = command();
+            commandLine.setErr(new PrintWriter(err));
+            Path out = dir.resolve(mode + ".npz");
+            assertNotEquals(0, commandLine.execute("forward", "--config", PRESET, "--weights", weights.toString(),
+                    "--input", input.toString(), "--out", out.toString(), "--mode", mode));
+            String expected = mode.equals("deq")
+                    ? "forward solve: the broyden solver's residual became NaN or infinite at step 0 of 8"
+                    : "logits: 10 of 20 values are NaN or infinite"; // the other image is unaffected
+            assertTrue(err.toString().contains(expected), err.toString());
+            assertTrue(!Files.exists(out), "no numbers written");
+        }
+    }
+
+    @Test
     void summaryPrintsTheReferenceNumbers() {
         java.io.PrintStream previous = System.out;
         java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();

@@ -20,6 +20,7 @@ import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.LocalObjectStore;
 import dev.mdeq.trainer.checkpoint.CheckpointStore;
+import dev.mdeq.trainer.kernels.NativeKernels;
 import dev.mdeq.trainer.checkpoint.LoadedCheckpoint;
 import dev.mdeq.trainer.checkpoint.TrainingState;
 import java.io.ByteArrayOutputStream;
@@ -70,6 +71,7 @@ class TrainerTest {
         Progress progress = RunJson.read(run.getBytes(RunLayout.PROGRESS), Progress.class, "progress");
         assertEquals(Progress.Phase.SUCCEEDED, progress.phase());
         assertEquals(12L, progress.step());
+        assertEquals(NativeKernels.status().recorded(), progress.kernels(), "the checked kernel set is recorded");
         String metrics = new String(run.getBytes(RunLayout.METRICS), StandardCharsets.UTF_8);
         assertTrue(metrics.contains("\"kind\":\"epoch\""), metrics);
         assertTrue(metrics.contains("\"mode\":\"pretrain\"") && metrics.contains("\"mode\":\"deq\""), metrics);
