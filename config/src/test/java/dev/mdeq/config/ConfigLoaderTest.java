@@ -103,7 +103,8 @@ class ConfigLoaderTest {
         assertFalse(Presets.load("cityscapes/seg_mdeq_SMALL", List.of("TEST.REFERENCE_EXACT", "False"))
                 .test().referenceExact());
         Path file = dir.resolve("corrected.yaml");
-        Files.writeString(file, "DATASET:\n  DATASET: cityscapes\nTEST:\n  FLIP_TEST: true\n  REFERENCE_EXACT: false\n");
+        Files.writeString(file, "DATASET:\n  DATASET: cityscapes\n"
+                + "TEST:\n  FLIP_TEST: true\n  REFERENCE_EXACT: false\n");
         ExperimentConfig fromFile = ConfigLoader.load(file, List.of());
         assertFalse(fromFile.test().referenceExact());
         assertTrue(fromFile.test().flipTest());
@@ -111,7 +112,8 @@ class ConfigLoaderTest {
 
         ConfigException bad = assertThrows(ConfigException.class,
                 () -> Presets.load("cityscapes/seg_mdeq_SMALL", List.of("TEST.REFERENCE_EXACT", "corrected")));
-        assertTrue(bad.getMessage().contains("TEST.REFERENCE_EXACT expects a boolean (true or false) (default true)"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("TEST.REFERENCE_EXACT expects a boolean (true or false) (default true)"),
+                bad.getMessage());
         assertTrue(bad.getMessage().contains("'corrected'"), bad.getMessage());
     }
 

@@ -123,14 +123,8 @@ public final class SegmentationInference {
         } else {
             out.put("scales", "none: the full image as it is (TEST.MULTI_SCALE false)");
         }
-        String mirrored = mirroredMode == MdeqModel.Mode.UNROLLED
-                ? "the unrolled weight-tied stack (" + model.config().model().numLayers() + " applications of f from "
-                        + "zero, MODEL.NUM_LAYERS), not the equilibrium, as the reference's model(flipped) without "
-                        + "train_step"
-                : "the equilibrium model" + (options.referenceExact() ? " (so does the reference's model(flipped): "
-                        + "TRAIN.PRETRAIN_STEPS is 0)" : "");
-        out.put("flip test", options.flip() ? "yes: logits averaged with the mirrored pass, which runs " + mirrored
-                : "no");
+        out.put("flip test", options.flip() ? "yes: logits averaged with the mirrored pass, which runs "
+                + mirroredPassInWords() : "no");
         if (options.multiScale() && options.scales().stream().anyMatch(s -> s > 1)) {
             out.put("sliding window", options.cropHeight() + "x" + options.cropWidth() + " windows, stride = window, "
                     + "for scales above 1; averaged by count");
@@ -138,16 +132,33 @@ public final class SegmentationInference {
         out.put("upsampling", "logits bilinear (align_corners=" + (options.alignCorners() ? "True" : "False")
                 + ") to each pass's input size" + (options.multiScale() ? "; exp; each scale resized bilinearly "
                 + "(half-pixel) to the image size and summed" : ""));
-        out.put("reference exact", options.referenceExact()
-                ? "yes (TEST.REFERENCE_EXACT true): " + (options.multiScale()
-                        ? "the reference's test script (tools/seg_test.py testval) pixel for pixel, its quirks "
-                                + "included: logits upsampled with align_corners=False"
-                        : "the reference's validation: logits upsampled with align_corners=True")
-                        + (options.flip() ? "; the mirrored pass as the reference's flip test runs it" : "")
-                : "no (TEST.REFERENCE_EXACT false): corrected: logits upsampled with align_corners=True as in "
-                        + "training" + (options.flip() ? ", and an equilibrium mirrored pass" : "")
-                        + (options.multiScale() ? "; differs from the reference's test script" : ""));
+        out.put("reference exact", referenceExactInWords());
         return out;
+    }
+
+    private String mirroredPassInWords() {
+        if (mirroredMode == MdeqModel.Mode.UNROLLED) {
+            return "the unrolled weight-tied stack (" + model.config().model().numLayers() + " applications of f from "
+                    + "zero, MODEL.NUM_LAYERS), not the equilibrium, as the reference's model(flipped) without "
+                    + "train_step";
+        }
+        return "the equilibrium model" + (options.referenceExact()
+                ? " (so does the reference's model(flipped): TRAIN.PRETRAIN_STEPS is 0)" : "");
+    }
+
+    /** Which reference path is reproduced, or what is corrected. */
+    private String referenceExactInWords() {
+        if (!options.referenceExact()) {
+            return "no (TEST.REFERENCE_EXACT false): corrected: logits upsampled with align_corners=True as in "
+                    + "training" + (options.flip() ? ", and an equilibrium mirrored pass" : "")
+                    + (options.multiScale() ? "; differs from the reference's test script" : "");
+        }
+        String path = options.multiScale()
+                ? "the reference's test script (tools/seg_test.py testval) pixel for pixel, its quirks included: "
+                        + "logits upsampled with align_corners=False"
+                : "the reference's validation: logits upsampled with align_corners=True";
+        return "yes (TEST.REFERENCE_EXACT true): " + path
+                + (options.flip() ? "; the mirrored pass as the reference's flip test runs it" : "");
     }
 
     /**

@@ -252,7 +252,8 @@ class EvaluateModelCommandTest {
         assertTrue(corrected.options().get("reference exact").startsWith("no (TEST.REFERENCE_EXACT false)"),
                 corrected.options().toString());
         assertTrue(exact.options().get("upsampling").contains("align_corners=False"), exact.options().toString());
-        assertTrue(corrected.options().get("upsampling").contains("align_corners=True"), corrected.options().toString());
+        assertTrue(corrected.options().get("upsampling").contains("align_corners=True"),
+                corrected.options().toString());
         assertNotEquals(exact.fingerprint(), corrected.fingerprint(), "the fingerprint covers the choice");
         // one pass at scale 1: the mirrored pass solves only in the corrected behaviour
         assertEquals(1, exact.images().get(0).solves().size());
