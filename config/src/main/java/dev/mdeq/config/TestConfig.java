@@ -12,6 +12,8 @@ import java.util.List;
  * @param scaleList scales for multi-scale testing (scale above 1 uses sliding windows)
  * @param centerCropTest ImageNet-style resize 256 + centre crop 224
  * @param modelFile weights to evaluate ({@code TEST.MODEL_FILE})
+ * @param referenceExact segmentation evaluation exactly as the reference's test script, quirks
+ *     included ({@code TEST.REFERENCE_EXACT}, this project's extension, see extensions.yaml)
  */
 public record TestConfig(
         List<Integer> imageSize,
@@ -22,7 +24,8 @@ public record TestConfig(
         boolean multiScale,
         List<Double> scaleList,
         boolean centerCropTest,
-        String modelFile) {
+        String modelFile,
+        boolean referenceExact) {
 
     static TestConfig from(Section test) {
         return new TestConfig(
@@ -34,6 +37,7 @@ public record TestConfig(
                 test.bool("MULTI_SCALE"),
                 test.realList("SCALE_LIST"),
                 test.bool("CENTER_CROP_TEST"),
-                test.string("MODEL_FILE"));
+                test.string("MODEL_FILE"),
+                test.bool("REFERENCE_EXACT"));
     }
 }

@@ -94,6 +94,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void referenceExactIsAnExtensionKeyOfTheReferencesTestSection() throws Exception {
+        ExperimentConfig preset = Presets.load("cityscapes/seg_mdeq_SMALL", List.of());
+        assertTrue(preset.test().referenceExact(), "defaults to the reference's behaviour");
+        assertEquals(Boolean.TRUE, preset.tree().get("TEST.REFERENCE_EXACT"));
+        // the reference's own TEST keys are still there, beside it
+        assertEquals(2048, preset.test().baseSize());
+        assertFalse(Presets.load("cityscapes/seg_mdeq_SMALL", List.of("TEST.REFERENCE_EXACT", "False"))
+                .test().referenceExact());
+        Path file = dir.resolve("corrected.yaml");
+        Files.writeString(file, "DATASET:\n  DATASET: cityscapes\n"
+                + "TEST:\n  FLIP_TEST: true\n  REFERENCE_EXACT: false\n");
+        ExperimentConfig fromFile = ConfigLoader.load(file, List.of());
+        assertFalse(fromFile.test().referenceExact());
+        assertTrue(fromFile.test().flipTest());
+        assertTrue(fromFile.toYaml().contains("REFERENCE_EXACT: false"), "kept in the run's config.yaml");
+
+        ConfigException bad = assertThrows(ConfigException.class,
+                () -> Presets.load("cityscapes/seg_mdeq_SMALL", List.of("TEST.REFERENCE_EXACT", "corrected")));
+        assertTrue(bad.getMessage().contains("TEST.REFERENCE_EXACT expects a boolean (true or false) (default true)"),
+                bad.getMessage());
+        assertTrue(bad.getMessage().contains("'corrected'"), bad.getMessage());
+    }
+
+    @Test
     void unknownKeyInAFileNamesFileKeyAndClosestKey() throws Exception {
         Path file = dir.resolve("bad.yaml");
         Files.writeString(file, "DATASET:\n  DATASET: cifar10\nTRAIN:\n  LRR: 0.1\n");

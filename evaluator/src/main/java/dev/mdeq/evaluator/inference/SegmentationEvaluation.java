@@ -104,7 +104,7 @@ final class SegmentationEvaluation implements TaskEvaluation {
 
     @Override
     public Map<String, String> options() {
-        Map<String, String> out = new LinkedHashMap<>(inference.options().describe());
+        Map<String, String> out = new LinkedHashMap<>(inference.describe());
         out.put("batch size", "1 (full-resolution images)");
         return out;
     }

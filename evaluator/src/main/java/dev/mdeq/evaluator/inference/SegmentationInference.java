@@ -32,20 +32,25 @@ import java.util.stream.Collectors;
  *       {@code int(TEST.BASE_SIZE * s + 0.5)};</li>
  *   <li>s &lt;= 1: the whole resized image; s &gt; 1: {@link SlidingWindows} of the crop size
  *       (TEST.IMAGE_SIZE), averaged by count;</li>
- *   <li>each pass: the logits upsampled with {@code align_corners=True} to the pass's input size
- *       and {@code exp}'d;</li>
+ *   <li>each pass: the logits upsampled to the pass's input size and {@code exp}'d;</li>
  *   <li>each scale's map resized (half-pixel centres) to the image size and summed over scales.</li>
  * </ol>
  * With TEST.FLIP_TEST every pass is averaged (as logits) with the pass on the mirrored input,
- * mirrored back. The prediction is the argmax over classes. With a single whole-image pass the
- * {@code exp} is left out: it cannot change the argmax, and the scores stay logits. Every
- * intermediate of a scale or window is freed before the next one, so memory is bounded by one
- * pass.
+ * mirrored back. The prediction is the argmax over classes. Every intermediate of a scale or
+ * window is freed before the next one, so memory is bounded by one pass.
+ *
+ * <p>TEST.REFERENCE_EXACT (default true) keeps two quirks of the reference's test, so that its
+ * predictions are reproduced pixel for pixel: the multi-scale path upsamples the logits with
+ * {@code align_corners=False} ({@code F.upsample}'s default there), and the mirrored pass calls
+ * the model without {@code train_step}, whose default 0 runs the unrolled weight-tied stack while
+ * TRAIN.PRETRAIN_STEPS &gt; 0. false: {@code align_corners=True} everywhere (as the training loss
+ * and validation) and an equilibrium mirrored pass.
  */
 public final class SegmentationInference {
     private final MdeqModel model;
     private final Options options;
     private final int classes;
+    private final MdeqModel.Mode mirroredMode;
     private final Set<String> checkedSizes = new HashSet<>();
 
     /**
@@ -58,9 +63,10 @@ public final class SegmentationInference {
      * @param baseSize the long side at scale 1 (TEST.BASE_SIZE)
      * @param cropHeight window height for scales above 1 (TEST.IMAGE_SIZE[1])
      * @param cropWidth window width (TEST.IMAGE_SIZE[0])
+     * @param referenceExact keep the reference test's quirks (TEST.REFERENCE_EXACT)
      */
     public record Options(boolean multiScale, List<Double> scales, boolean flip, int baseSize, int cropHeight,
-            int cropWidth) {
+            int cropWidth, boolean referenceExact) {
         public Options {
             scales = List.copyOf(scales);
             if (multiScale && (scales.isEmpty() || scales.stream().anyMatch(s -> !(s > 0)))) {
@@ -76,32 +82,16 @@ public final class SegmentationInference {
         public static Options of(ExperimentConfig config) {
             TestConfig t = config.test();
             return new Options(t.multiScale(), t.scaleList(), t.flipTest(), t.baseSize(), t.imageSize().get(1),
-                    t.imageSize().get(0));
+                    t.imageSize().get(0), t.referenceExact());
         }
 
-        /** Whether the passes are summed as probabilities (several scales, or windows), not one pass of logits. */
-        public boolean sumsProbabilities() {
-            return multiScale && (scales.size() > 1 || scales.get(0) > 1);
-        }
-
-        /** The settings as the report lists them. */
-        public Map<String, String> describe() {
-            Map<String, String> out = new LinkedHashMap<>();
-            if (multiScale) {
-                out.put("scales", scales.stream().map(s -> String.format(Locale.ROOT, "%s", s))
-                        .collect(Collectors.joining(", ")) + " (long side int(" + baseSize + " x scale + 0.5))");
-            } else {
-                out.put("scales", "none: the full image as it is (TEST.MULTI_SCALE false)");
-            }
-            out.put("flip test", flip ? "yes: logits averaged with the mirrored pass" : "no");
-            if (multiScale && scales.stream().anyMatch(s -> s > 1)) {
-                out.put("sliding window", cropHeight + "x" + cropWidth + " windows, stride = window, for scales "
-                        + "above 1; averaged by count");
-            }
-            out.put("upsampling", "logits bilinear (align_corners=True) to each pass's input size"
-                    + (sumsProbabilities() ? "; exp; each scale resized bilinearly (half-pixel) to the image size "
-                    + "and summed" : ""));
-            return out;
+        /**
+         * How each pass's logits are upsampled: the reference's multi-scale test calls {@code
+         * F.upsample} with its default {@code align_corners=False}; its validation (and the corrected
+         * behaviour) use {@code align_corners=True}.
+         */
+        public boolean alignCorners() {
+            return !(multiScale && referenceExact);
         }
     }
 
@@ -109,15 +99,71 @@ public final class SegmentationInference {
         this.model = model;
         this.options = options;
         this.classes = model.config().dataset().numClasses();
+        // The reference's flip pass is model(flipped): train_step keeps its default 0, which is a
+        // pretraining step (the unrolled stack) while TRAIN.PRETRAIN_STEPS > 0.
+        this.mirroredMode = options.referenceExact() && model.pretraining(0)
+                ? MdeqModel.Mode.UNROLLED : MdeqModel.Mode.EQUILIBRIUM;
     }
 
     public Options options() {
         return options;
     }
 
+    /** How the mirrored pass of TEST.FLIP_TEST computes the state: unrolled or equilibrium. */
+    public MdeqModel.Mode mirroredMode() {
+        return mirroredMode;
+    }
+
+    /** The settings as the report lists them (and the fingerprint covers), in words. */
+    public Map<String, String> describe() {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (options.multiScale()) {
+            out.put("scales", options.scales().stream().map(s -> String.format(Locale.ROOT, "%s", s))
+                    .collect(Collectors.joining(", ")) + " (long side int(" + options.baseSize() + " x scale + 0.5))");
+        } else {
+            out.put("scales", "none: the full image as it is (TEST.MULTI_SCALE false)");
+        }
+        out.put("flip test", options.flip() ? "yes: logits averaged with the mirrored pass, which runs "
+                + mirroredPassInWords() : "no");
+        if (options.multiScale() && options.scales().stream().anyMatch(s -> s > 1)) {
+            out.put("sliding window", options.cropHeight() + "x" + options.cropWidth() + " windows, stride = window, "
+                    + "for scales above 1; averaged by count");
+        }
+        out.put("upsampling", "logits bilinear (align_corners=" + (options.alignCorners() ? "True" : "False")
+                + ") to each pass's input size" + (options.multiScale() ? "; exp; each scale resized bilinearly "
+                + "(half-pixel) to the image size and summed" : ""));
+        out.put("reference exact", referenceExactInWords());
+        return out;
+    }
+
+    private String mirroredPassInWords() {
+        if (mirroredMode == MdeqModel.Mode.UNROLLED) {
+            return "the unrolled weight-tied stack (" + model.config().model().numLayers() + " applications of f from "
+                    + "zero, MODEL.NUM_LAYERS), not the equilibrium, as the reference's model(flipped) without "
+                    + "train_step";
+        }
+        return "the equilibrium model" + (options.referenceExact()
+                ? " (so does the reference's model(flipped): TRAIN.PRETRAIN_STEPS is 0)" : "");
+    }
+
+    /** Which reference path is reproduced, or what is corrected. */
+    private String referenceExactInWords() {
+        if (!options.referenceExact()) {
+            return "no (TEST.REFERENCE_EXACT false): corrected: logits upsampled with align_corners=True as in "
+                    + "training" + (options.flip() ? ", and an equilibrium mirrored pass" : "")
+                    + (options.multiScale() ? "; differs from the reference's test script" : "");
+        }
+        String path = options.multiScale()
+                ? "the reference's test script (tools/seg_test.py testval) pixel for pixel, its quirks included: "
+                        + "logits upsampled with align_corners=False"
+                : "the reference's validation: logits upsampled with align_corners=True";
+        return "yes (TEST.REFERENCE_EXACT true): " + path
+                + (options.flip() ? "; the mirrored pass as the reference's flip test runs it" : "");
+    }
+
     /**
-     * The class scores of one image: logits (one whole-image pass) or summed probabilities, whose
-     * argmax per pixel is the prediction.
+     * The class scores of one image, whose argmax per pixel is the prediction: logits without
+     * TEST.MULTI_SCALE, else probabilities summed over scales.
      *
      * @param image {@code (1, 3, H, W)}, normalised as the data pipeline does
      * @param solves receives the statistics of every forward solve, in order
@@ -168,23 +214,28 @@ public final class SegmentationInference {
         }
     }
 
-    /** One pass on {@code input} (1, 3, h, w): logits at h x w, flip-averaged, exp when summing probabilities. */
+    /** One pass on {@code input} (1, 3, h, w): logits at h x w, flip-averaged, exp'd in the multi-scale test. */
     private NDArray pass(NDArray input, Consumer<SolverStats> solves, double scale) {
         long h = input.getShape().get(2);
         long w = input.getShape().get(3);
         checkSize(h, w, scale);
-        NDArray out = logits(input, solves, h, w);
+        NDArray out = logits(input, MdeqModel.Mode.EQUILIBRIUM, solves, h, w);
         if (options.flip()) {
-            NDArray mirrored = logits(input.flip(3), solves, h, w).flip(3);
+            NDArray mirrored = logits(input.flip(3), mirroredMode, solves, h, w).flip(3);
             out = out.add(mirrored).muli(0.5);
         }
-        return options.sumsProbabilities() ? out.exp() : out;
+        // The reference's inference returns exp(logits); summed over windows and resized, as probabilities.
+        return options.multiScale() ? out.exp() : out;
     }
 
-    private NDArray logits(NDArray input, Consumer<SolverStats> solves, long h, long w) {
-        try (MdeqModel.Evaluation eval = model.evaluate(input, MdeqModel.Mode.EQUILIBRIUM, false)) {
-            solves.accept(eval.solverStats());
-            return Interpolation.bilinearAlignCorners(eval.logits(), h, w);
+    /** The model's logits upsampled to h x w; an equilibrium pass reports its solve. */
+    private NDArray logits(NDArray input, MdeqModel.Mode mode, Consumer<SolverStats> solves, long h, long w) {
+        try (MdeqModel.Evaluation eval = model.evaluate(input, mode, false)) {
+            if (mode == MdeqModel.Mode.EQUILIBRIUM) {
+                solves.accept(eval.solverStats());
+            }
+            return options.alignCorners() ? Interpolation.bilinearAlignCorners(eval.logits(), h, w)
+                    : Interpolation.bilinear(eval.logits(), h, w);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.mdeq.evaluator.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,6 +39,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -230,14 +232,43 @@ class EvaluateModelCommandTest {
         assertArrayEquals(whole.confusionMatrix().rows(), merged.confusionMatrix().rows());
         assertEquals(whole.solver(), merged.solver());
         assertEquals(withoutTimes(whole.images()), withoutTimes(merged.images()));
-        assertEquals("yes: logits averaged with the mirrored pass", whole.options().get("flip test"));
-        assertEquals(10, whole.images().get(0).solves().size(), "(1 + 4 windows) x 2 for the flip");
+        assertTrue(whole.options().get("flip test").startsWith("yes: logits averaged with the mirrored pass, which "
+                + "runs the unrolled weight-tied stack"), whole.options().toString());
+        assertEquals(5, whole.images().get(0).solves().size(), "1 + 4 windows; the mirrored passes are unrolled");
         assertTrue(whole.options().get("scales").startsWith("0.5, 1.25"), whole.options().toString());
         assertTrue(whole.options().containsKey("sliding window"), whole.options().toString());
         for (ObjectInfo info : run.list("eval/whole/predictions/")) {
             String other = info.key().replace("eval/whole/", "eval/sharded/");
             assertArrayEquals(run.getBytes(info.key()), run.getBytes(other), other);
         }
+    }
+
+    @Test
+    void referenceExactOrCorrectedIsInTheOptionsTheFingerprintAndTheHtml() throws Exception {
+        Path runDir = temp.resolve("run");
+        ObjectStore run = segmentationRun(runDir, "TEST.FLIP_TEST", "true", "TEST.MULTI_SCALE", "true");
+        ok("--run", runDir.toString(), "--eval-id", "exact", "--progress", "log");
+        ok("--run", runDir.toString(), "--eval-id", "corrected", "--progress", "log", "TEST.REFERENCE_EXACT", "false");
+        EvalReport exact = report(run, "exact");
+        EvalReport corrected = report(run, "corrected");
+        assertTrue(exact.options().get("reference exact").startsWith("yes (TEST.REFERENCE_EXACT true)"),
+                exact.options().toString());
+        assertTrue(corrected.options().get("reference exact").startsWith("no (TEST.REFERENCE_EXACT false)"),
+                corrected.options().toString());
+        assertTrue(exact.options().get("upsampling").contains("align_corners=False"), exact.options().toString());
+        assertTrue(corrected.options().get("upsampling").contains("align_corners=True"),
+                corrected.options().toString());
+        assertNotEquals(exact.fingerprint(), corrected.fingerprint(), "the fingerprint covers the choice");
+        // one pass at scale 1: the mirrored pass solves only in the corrected behaviour
+        assertEquals(1, exact.images().get(0).solves().size());
+        assertEquals(2, corrected.images().get(0).solves().size());
+        String exactHtml = new String(run.getBytes("eval/exact/report.html"), StandardCharsets.UTF_8);
+        String correctedHtml = new String(run.getBytes("eval/corrected/report.html"),
+                StandardCharsets.UTF_8);
+        assertTrue(exactHtml.contains("<th>reference exact</th><td>yes (TEST.REFERENCE_EXACT true): the reference"),
+                "the HTML says which behaviour in words");
+        assertTrue(correctedHtml.contains("<th>reference exact</th><td>no (TEST.REFERENCE_EXACT false): corrected"),
+                "the HTML says which behaviour in words");
     }
 
     private static List<ImageStats> withoutTimes(List<ImageStats> images) {
