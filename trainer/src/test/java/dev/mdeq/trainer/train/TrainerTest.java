@@ -82,7 +82,9 @@ class TrainerTest {
         Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 24, 8);
         Path runFolder = temp.resolve("run");
         ExperimentConfig config = TrainingFixtures.tinyConfig(data, "RUN.MAX_STEPS", "3");
-        assertEquals(TrainingResult.Outcome.FINISHED, train(config, runFolder, false, new ByteArrayOutputStream()).outcome());
+        ByteArrayOutputStream firstLog = new ByteArrayOutputStream();
+        TrainingResult first = train(config, runFolder, false, firstLog);
+        assertEquals(TrainingResult.Outcome.FINISHED, first.outcome(), first.message() + "\n" + firstLog.toString(StandardCharsets.UTF_8));
         LocalObjectStore run = new LocalObjectStore(runFolder);
         byte[] goodModel = run.getBytes(RunLayout.checkpointFolder(3) + CheckpointStore.MODEL_PART);
 
