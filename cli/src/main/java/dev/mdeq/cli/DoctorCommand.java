@@ -47,7 +47,13 @@ final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
-        NativeKernels.quietNativeLogs();
+        KernelStatus status = null;
+        String noSafeSet = null;
+        try {
+            status = NativeKernels.ensureChecked(); // loads libtorch; its check runs in this process
+        } catch (InvalidEnvironmentException e) {
+            noSafeSet = e.getMessage();
+        }
         CpuInfo cpu = CpuInfo.current();
         Engine engine = Engine.getEngine("PyTorch");
         row(out, "cpu", cpu.model() + " (" + cpu.vendor() + "), " + Runtime.getRuntime().availableProcessors()
@@ -66,12 +72,11 @@ final class DoctorCommand implements Callable<Integer> {
                     + (probe.isa() == null ? "" : "ISA " + probe.isa() + ": ")
                     + (probe.report() == null ? "check failed (" + probe.error() + ")" : probe.report().summary()));
         }
-        try {
-            KernelStatus status = NativeKernels.ensureChecked();
+        if (status != null) {
             row(out, "in use", status.set().describe() + ": " + status.reason() + "; here " + status.check().summary()
                     + " in " + status.check().millis() + " ms");
-        } catch (InvalidEnvironmentException e) {
-            row(out, "in use", "none: " + e.getMessage());
+        } else {
+            row(out, "in use", "none: " + noSafeSet);
             problems.add("no kernel set computes correctly");
         }
         row(out, "devices", String.join(", ", java.util.Arrays.stream(engine.getDevices()).map(Object::toString).toList())

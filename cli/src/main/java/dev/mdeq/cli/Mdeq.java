@@ -47,7 +47,6 @@ public final class Mdeq implements Runnable {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
             System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "debug");
         }
-        NativeKernels.quietNativeLogs(); // before libtorch loads
         System.exit(execute(args));
     }
 

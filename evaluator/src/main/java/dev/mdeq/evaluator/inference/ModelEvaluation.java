@@ -19,6 +19,7 @@ import dev.mdeq.runstore.storage.StorageException;
 import dev.mdeq.trainer.data.CityscapesDataset;
 import dev.mdeq.trainer.data.Datasets;
 import dev.mdeq.trainer.data.ImageDataset;
+import dev.mdeq.trainer.kernels.NativeKernels;
 import dev.mdeq.trainer.model.MdeqModel;
 import dev.mdeq.trainer.weights.StateDict;
 import java.nio.charset.StandardCharsets;
@@ -107,6 +108,7 @@ public final class ModelEvaluation {
     /** The device of RUN.DEVICE: the first GPU when there is one (auto, gpu), else the CPU. */
     public static Device device(ExperimentConfig config) {
         RunConfig.Device wanted = config.run().device();
+        NativeKernels.ensureChecked(); // the first use of the engine goes through the kernel gate
         int gpus = wanted == RunConfig.Device.CPU ? 0 : Engine.getInstance().getGpuCount();
         if (wanted == RunConfig.Device.GPU && gpus == 0) {
             throw new InvalidInputException("RUN.DEVICE is gpu but the PyTorch engine sees no GPU");
@@ -120,6 +122,7 @@ public final class ModelEvaluation {
      * @param driverOptions further driver settings (progress output), may do nothing
      */
     public EvaluationDriver.Result run(Settings settings, Consumer<EvaluationDriver.Builder> driverOptions) {
+        NativeKernels.ensureChecked(); // before the first array: it fixes oneDNN's kernel set
         Path root = Datasets.localRoot(config);
         ImageDataset dataset = Datasets.validation(config, root);
         int workers = Math.max(1, config.workers());

@@ -10,6 +10,7 @@ import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.trainer.model.Architecture;
+import dev.mdeq.trainer.kernels.NativeKernels;
 import dev.mdeq.trainer.model.Finite;
 import dev.mdeq.trainer.model.MdeqModel;
 import dev.mdeq.trainer.model.MdeqNet;
@@ -111,6 +112,7 @@ public final class ModelCommand {
             ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
             RawTensor images = readInput(input);
             DataType type = float64 ? DataType.FLOAT64 : DataType.FLOAT32;
+            NativeKernels.ensureChecked();
             try (MdeqModel model = MdeqModel.create(experiment, Engine.getInstance().defaultDevice(), type,
                     experiment.run().seed());
                     NDManager manager = NDManager.newBaseManager(model.device())) {
@@ -222,7 +224,7 @@ public final class ModelCommand {
                 throw new ParameterException(spec.commandLine(), problem != null ? "--batch, --repeats, --modes: "
                         + problem : "--threads must be at least 1");
             }
-            Engine.getInstance(); // loads the native library before the thread count is set
+            NativeKernels.ensureChecked(); // loads the native library before the thread count is set
             if (threads != null) {
                 JniUtils.setNumThreads(threads);
             }

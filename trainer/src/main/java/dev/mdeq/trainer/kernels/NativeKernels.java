@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * does not (see {@link KernelSelection}). Later calls return the first answer at no cost.
  */
 public final class NativeKernels {
-    /** Set to keep libtorch's and DJL's start-up messages (they are hidden otherwise). */
+    /** Set to keep DJL's start-up messages (the CLI hides them otherwise). */
     public static final String DEBUG_VARIABLE = "MDEQ_DEBUG";
 
     private static KernelStatus status;
@@ -23,7 +23,6 @@ public final class NativeKernels {
     /** Checks once per process; throws {@link InvalidEnvironmentException} when no set is safe. */
     public static synchronized KernelStatus ensureChecked() {
         if (status == null) {
-            quietNativeLogs();
             String libtorch = Engine.getEngine("PyTorch").getVersion();
             status = new KernelSelection(CpuInfo.current(), System.getenv(), KernelProbe.sameJvm()::probe,
                     new ThisProcess(), new VerdictCache(cacheFolder()), libtorch,
@@ -41,16 +40,6 @@ public final class NativeKernels {
     public static String recorded() {
         KernelStatus current = status();
         return current == null ? null : current.recorded();
-    }
-
-    /**
-     * Hides libtorch's own warnings (a deprecation notice, NNPACK on CPUs it does not support) unless
-     * {@code MDEQ_DEBUG} or {@code TORCH_CPP_LOG_LEVEL} is set; effective only before libtorch loads.
-     */
-    public static void quietNativeLogs() {
-        if (System.getenv(DEBUG_VARIABLE) == null && System.getenv("TORCH_CPP_LOG_LEVEL") == null) {
-            NativeEnvironment.set("TORCH_CPP_LOG_LEVEL", "ERROR");
-        }
     }
 
     /** Next to DJL's unpacked libtorch ({@code ENGINE_CACHE_DIR}, else {@code ~/.djl.ai}). */

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
+import dev.mdeq.trainer.kernels.NativeKernels;
 import dev.mdeq.trainer.model.layers.DropoutMasks;
 import dev.mdeq.trainer.model.layers.ForwardContext;
 import dev.mdeq.trainer.model.layers.TorchOps;
@@ -101,6 +102,7 @@ public final class ModelBench {
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
+        NativeKernels.ensureChecked(); // before the first array: it fixes oneDNN's kernel set
         MdeqNet net = MdeqNet.build(Architecture.from(base));
         ModelSummary summary = ModelSummary.of(net);
         double fGflop = summary.fFlops() * (double) batch / 1e9;

@@ -11,6 +11,7 @@ import dev.mdeq.runstore.storage.LocalFolders;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.trainer.checkpoint.RunConfigGuard;
+import dev.mdeq.trainer.kernels.NativeKernels;
 import dev.mdeq.trainer.data.BatchLoader;
 import dev.mdeq.trainer.data.DataOrder;
 import dev.mdeq.trainer.data.Datasets;
@@ -55,6 +56,7 @@ public final class Trainer {
 
     /** Trains; a stop request, a divergence or the end of training returns, anything else throws. */
     public static TrainingResult train(Options options) {
+        NativeKernels.ensureChecked(); // before data or model touch libtorch: it fixes oneDNN's kernel set
         PrintStream out = options.out() == null ? System.err : options.out();
         boolean console = options.console() != null ? options.console() : System.console() != null;
         try (ObjectStore run = ObjectStores.open(options.runUri())) {
