@@ -3,11 +3,15 @@
 # Build, from the repository root:
 #   mvn -B -pl operator -am package -DskipTests
 #   docker build -f docker/operator.Dockerfile -t ghcr.io/mdeq/mdeq-operator:0.1.0 .
+# BASE_IMAGE: any Java 17 image with `java` on PATH and /bin/sh, e.g. one made from Debian packages
+# where no registry can be reached (docker/debian-base.sh, then
+# --build-arg BASE_IMAGE=localhost/mdeq-base:bookworm-jre17).
 #
 # Runs as the non-root uid 10001 and needs no writable path but /tmp (the chart and k8s/ mount an
 # emptyDir there and make the root filesystem read-only). HTTP on 8080: /q/health/{live,ready,started},
 # /q/metrics. Settings: MDEQ_* environment variables (see helm/mdeq-operator/values.yaml).
-FROM eclipse-temurin:17-jre
+ARG BASE_IMAGE=eclipse-temurin:17-jre
+FROM ${BASE_IMAGE}
 
 ENV LANG=C.UTF-8 \
     HOME=/tmp \

@@ -6,22 +6,29 @@
 #   mvn -B -pl cli -am package -DskipTests
 #   docker build -f docker/runtime.Dockerfile -t ghcr.io/mdeq/mdeq:0.1.0 .
 #
+# The bases are build arguments: PYTORCH_IMAGE (the CUDA PyTorch runtime) and JRE_IMAGE (where the
+# Java 17 runtime is copied from, /opt/java/openjdk). docker/runtime-cpu.Dockerfile is the CPU image.
+#
 # GPU nodes need the NVIDIA driver and device plugin (docs/kubernetes.md); without a GPU the same
 # image runs on the CPU (RUN.DEVICE auto).
 
+ARG PYTORCH_IMAGE=pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime
+ARG JRE_IMAGE=eclipse-temurin:17-jre
+FROM ${JRE_IMAGE} AS jre
+
 # Stage 1: the application files, without the CPU libtorch jar (the image brings the CUDA libtorch;
 # the manifest's Class-Path entry for the removed jar is ignored by the JVM).
-FROM eclipse-temurin:17-jre AS app
+FROM ${JRE_IMAGE} AS app
 COPY cli/target/mdeq.jar /opt/mdeq/mdeq.jar
 COPY cli/target/lib/ /opt/mdeq/lib/
 RUN rm -f /opt/mdeq/lib/pytorch-native-cpu-*.jar
 
 # Stage 2: PyTorch 2.7.1 with CUDA 12.8 (what DJL 0.36's pytorch-jni cu128 library was built against).
-FROM pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime
+FROM ${PYTORCH_IMAGE}
 
 # The Java 17 runtime, copied from the Temurin image (no package manager needed).
 ENV JAVA_HOME=/opt/java/openjdk
-COPY --from=eclipse-temurin:17-jre /opt/java/openjdk /opt/java/openjdk
+COPY --from=jre /opt/java/openjdk /opt/java/openjdk
 ENV PATH="/opt/java/openjdk/bin:${PATH}"
 
 # DJL: use the libtorch inside the image (torch/lib of the Python package; linked to a fixed path so
