@@ -15,7 +15,8 @@ suite="${SUITE:-bookworm}"
 mirror="${MIRROR:-http://deb.debian.org/debian}"
 tag="${TAG:-localhost/mdeq-base:$suite-jre17}"
 engine="${ENGINE:-podman}"
-out="${OUT:-$(mktemp -d)/base.tar}"
+work="$(mktemp -d)"
+out="${OUT:-$work/base.tar}"
 mmdebstrap --variant=minbase \
   --include=openjdk-17-jre-headless,fontconfig,fonts-dejavu-core,passwd \
   --dpkgopt='path-exclude=/usr/share/doc/*' \
@@ -25,4 +26,5 @@ mmdebstrap --variant=minbase \
   "$suite" "$out" "$mirror"
 "$engine" import --change 'ENV LANG=C.UTF-8' "$out" "$tag"
 rm -f "$out"
+rm -rf "$work"
 echo "$tag"

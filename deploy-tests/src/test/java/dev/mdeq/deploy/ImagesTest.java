@@ -29,10 +29,58 @@ import org.junit.jupiter.api.Test;
 class ImagesTest {
     private static final Dockerfile OPERATOR = Dockerfile.read(RepoPaths.resolve("docker/operator.Dockerfile"));
     private static final Dockerfile RUNTIME = Dockerfile.read(RepoPaths.resolve("docker/runtime.Dockerfile"));
+    private static final Dockerfile RUNTIME_CPU = Dockerfile.read(RepoPaths.resolve("docker/runtime-cpu.Dockerfile"));
 
     @Test
     void everyPathTheRuntimeImageCopiesExistsAfterTheBuild() throws IOException {
         assertCopiedPathsExist(RUNTIME);
+    }
+
+    @Test
+    void everyPathTheCpuRuntimeImageCopiesExistsAfterTheBuild() throws IOException {
+        assertCopiedPathsExist(RUNTIME_CPU);
+    }
+
+    /**
+     * The same files build on the public bases and on a base made here (docker/debian-base.sh): every
+     * FROM names a build argument whose default is the public image. (container-tests/ builds the CPU
+     * runtime and operator images for real, with podman.)
+     */
+    @Test
+    void theBaseImagesAreBuildArgumentsDefaultingToThePublicImages() {
+        assertEquals(List.of("ARG BASE_IMAGE=eclipse-temurin:17-jre"), args(OPERATOR));
+        assertEquals(List.of("ARG BASE_IMAGE=eclipse-temurin:17-jre"), args(RUNTIME_CPU));
+        assertEquals(List.of("ARG PYTORCH_IMAGE=pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime",
+                "ARG JRE_IMAGE=eclipse-temurin:17-jre"), args(RUNTIME));
+        for (Dockerfile dockerfile : List.of(OPERATOR, RUNTIME_CPU, RUNTIME)) {
+            for (Dockerfile.Instruction from : dockerfile.all("FROM")) {
+                assertTrue(from.arguments().startsWith("${"), dockerfile.path().getFileName() + ": FROM " + from.arguments());
+            }
+            for (Dockerfile.Instruction copy : dockerfile.all("COPY")) {
+                String stage = copy.flag("from");
+                assertTrue(stage == null || !stage.contains(":"),
+                        dockerfile.path().getFileName() + ": COPY --from an image, not a stage: " + copy.arguments());
+            }
+        }
+    }
+
+    private static List<String> args(Dockerfile dockerfile) {
+        return dockerfile.all("ARG").stream().map(a -> "ARG " + a.arguments()).toList();
+    }
+
+    /** The CPU image keeps the CPU libtorch jar (DJL unpacks it into the cache) and is the CUDA image's twin otherwise. */
+    @Test
+    void theCpuRuntimeImageMatchesTheCudaImagesContract() {
+        assertEquals(RUNTIME.all("ENTRYPOINT").get(0).arguments(), RUNTIME_CPU.all("ENTRYPOINT").get(0).arguments());
+        assertEquals(RUNTIME.all("USER").get(0).arguments(), RUNTIME_CPU.all("USER").get(0).arguments());
+        assertEquals(RUNTIME.all("VOLUME").get(0).arguments(), RUNTIME_CPU.all("VOLUME").get(0).arguments());
+        assertTrue(RUNTIME_CPU.all("RUN").stream().noneMatch(r -> r.arguments().contains("pytorch-native-cpu")));
+        String env = String.join("\n", RUNTIME_CPU.all("ENV").stream().map(Dockerfile.Instruction::arguments).toList());
+        for (String setting : List.of("MDEQ_HOME=/opt/mdeq", "MDEQ_CACHE_DIR=/var/cache/mdeq",
+                "ENGINE_CACHE_DIR=/var/cache/mdeq/djl", "DJL_OFFLINE=true")) {
+            assertTrue(env.contains(setting), setting + " in " + env);
+        }
+        assertFalse(env.contains("PYTORCH_LIBRARY_PATH"), "the CPU image uses the libtorch DJL unpacks");
     }
 
     @Test
@@ -116,7 +164,7 @@ class ImagesTest {
                 "DJL_OFFLINE=true", "MDEQ_CACHE_DIR=/var/cache/mdeq")) {
             assertTrue(env.contains(setting), setting + " in " + env);
         }
-        assertTrue(RUNTIME.all("FROM").stream().anyMatch(f -> f.arguments().startsWith("pytorch/pytorch:2.7.1-cuda12.8")));
+        assertTrue(RUNTIME.all("ARG").stream().anyMatch(f -> f.arguments().startsWith("PYTORCH_IMAGE=pytorch/pytorch:2.7.1-cuda12.8")));
         assertTrue(RUNTIME.all("VOLUME").get(0).arguments().contains("/var/cache/mdeq"));
     }
 
@@ -138,6 +186,9 @@ class ImagesTest {
         assertTrue(Files.readString(RUNTIME.path()).contains("-t " + runtimeImage + " "), runtimeImage);
         String docs = Files.readString(RepoPaths.resolve("docs/kubernetes.md"));
         assertTrue(docs.contains("-t " + operatorImage + " ") && docs.contains("-t " + runtimeImage + " "));
+        // the CPU image: the same repository, tag suffix -cpu
+        assertTrue(Files.readString(RUNTIME_CPU.path()).contains("-t " + runtimeImage + "-cpu "), runtimeImage + "-cpu");
+        assertTrue(docs.contains("-t " + runtimeImage + "-cpu "), runtimeImage + "-cpu in docs/kubernetes.md");
 
         List<Manifest> plain = new ArrayList<>(Manifests.load(RepoPaths.resolve("k8s/operator/deployment.yaml")));
         plain.addAll(Manifests.load(RepoPaths.resolve("k8s/operator/config.yaml")));

@@ -221,6 +221,9 @@ class LifecycleTest extends OperatorTestBase {
             assertNull(security.getPrivileged(), name + ": privileged");
             assertTrue(security.getRunAsNonRoot() == null || security.getRunAsNonRoot(), name + ": container runAsNonRoot");
             assertTrue(security.getRunAsUser() == null || security.getRunAsUser() != 0, name + ": container runAsUser");
+            // not in 'restricted', but the image needs no more (container-tests/ runs it so)
+            assertEquals(Boolean.TRUE, security.getReadOnlyRootFilesystem(), name + ": readOnlyRootFilesystem");
+            assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")), name + ": an emptyDir at /tmp");
         }
     }
 

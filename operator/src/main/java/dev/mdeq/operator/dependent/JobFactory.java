@@ -45,8 +45,9 @@ import java.util.Map;
  * Environment: {@code MDEQ_S3_ENDPOINT}, {@code MDEQ_S3_REGION}, {@code MDEQ_S3_PATH_STYLE},
  * {@code MDEQ_S3_CREDENTIALS_DIR} (the credentials Secret mounted read-only as the files
  * {@code AWS_ACCESS_KEY_ID} and {@code AWS_SECRET_ACCESS_KEY}) and {@code MDEQ_CACHE_DIR} (an
- * emptyDir). Pods meet the 'restricted' Pod Security Standard: non-root (uid 10001), seccomp
- * RuntimeDefault, no privilege escalation, no capabilities. Pods never restart in place ({@code restartPolicy: Never}): the Job makes a new pod,
+ * emptyDir; another emptyDir at /tmp). Pods meet the 'restricted' Pod Security Standard: non-root
+ * (uid 10001), seccomp RuntimeDefault, no privilege escalation, no capabilities; and a read-only root
+ * filesystem. Pods never restart in place ({@code restartPolicy: Never}): the Job makes a new pod,
  * which resumes from the latest checkpoint.
  */
 @ApplicationScoped
@@ -55,6 +56,8 @@ public class JobFactory {
     public static final String CREDENTIALS_DIR = "/var/run/secrets/mdeq/store";
     public static final String CACHE_DIR = "/var/cache/mdeq";
     public static final String CACHE_ENV = "MDEQ_CACHE_DIR";
+    /** java.io.tmpdir (JNA unpacks its native library there): an emptyDir, the root filesystem being read-only. */
+    public static final String TMP_DIR = "/tmp";
     public static final String GPU_RESOURCE = "nvidia.com/gpu";
     /**
      * The runtime image's user (docker/runtime.Dockerfile: {@code USER 10001:0}); set explicitly so that
@@ -138,6 +141,8 @@ public class JobFactory {
                 .endEmptyDir()
                 .build());
         mounts.add(new VolumeMountBuilder().withName("cache").withMountPath(CACHE_DIR).build());
+        volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+        mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath(TMP_DIR).build());
 
         return new JobBuilder()
                 .withNewMetadata()
@@ -177,6 +182,8 @@ public class JobFactory {
                         .withVolumeMounts(mounts)
                         .withResources(resources(resources, gpus))
                         .withNewSecurityContext()
+                        // the image writes only to the cache and /tmp (both emptyDirs)
+                        .withReadOnlyRootFilesystem(true)
                         .withAllowPrivilegeEscalation(false)
                         .withNewCapabilities().withDrop("ALL").endCapabilities()
                         .endSecurityContext()
