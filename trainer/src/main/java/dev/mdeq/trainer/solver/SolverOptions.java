@@ -1,6 +1,5 @@
 package dev.mdeq.trainer.solver;
 
-import dev.mdeq.config.ConfigException;
 import dev.mdeq.config.DeqConfig;
 import dev.mdeq.config.DeqConfig.StopMode;
 import dev.mdeq.config.ExperimentConfig;
@@ -61,7 +60,7 @@ public record SolverOptions(
      */
     public static SolverOptions forward(ExperimentConfig config, long batch, long stateSize) {
         DeqConfig deq = config.deq();
-        return fromConfig(deq, config.model().fThres(), "MODEL.F_THRES", forwardEps(deq, batch, stateSize));
+        return fromConfig(deq, config.model().fThres(), forwardEps(deq, batch, stateSize));
     }
 
     /**
@@ -72,7 +71,7 @@ public record SolverOptions(
         DeqConfig deq = config.deq();
         boolean b = deq.useBThres();
         int threshold = b ? config.model().bThres() : config.model().fThres();
-        return fromConfig(deq, threshold, b ? "MODEL.B_THRES" : "MODEL.F_THRES", backwardEps(deq, batch, stateSize));
+        return fromConfig(deq, threshold, backwardEps(deq, batch, stateSize));
     }
 
     /**
@@ -139,23 +138,10 @@ public record SolverOptions(
         return mode == StopMode.REFERENCE ? coefficient * Math.sqrt((double) batch * stateSize) : coefficient;
     }
 
-    private static SolverOptions fromConfig(DeqConfig deq, int threshold, String thresholdKey, double eps) {
-        check(threshold >= 0, thresholdKey + " must be >= 0, got " + threshold);
-        check(deq.fEps() >= 0 && deq.bEps() >= 0, "DEQ.F_EPS and DEQ.B_EPS must be >= 0, got " + deq.fEps()
-                + " and " + deq.bEps());
-        check(deq.broydenMemory() >= 1, "DEQ.BROYDEN_MEMORY must be >= 1, got " + deq.broydenMemory());
-        check(deq.andersonM() >= 2, "DEQ.ANDERSON_M must be >= 2, got " + deq.andersonM());
-        check(deq.andersonLam() >= 0, "DEQ.ANDERSON_LAM must be >= 0, got " + deq.andersonLam());
-        check(deq.andersonBeta() > 0 && deq.andersonBeta() <= 1,
-                "DEQ.ANDERSON_BETA must be in (0, 1], got " + deq.andersonBeta());
+    /** The config's rules ({@code ConfigRules}, checked at load) already hold these settings in range. */
+    private static SolverOptions fromConfig(DeqConfig deq, int threshold, double eps) {
         return new SolverOptions(threshold, eps, deq.stopMode(), deq.broydenMemory(), deq.andersonM(),
                 deq.andersonLam(), deq.andersonBeta(), 1e12, null);
-    }
-
-    private static void check(boolean ok, String message) {
-        if (!ok) {
-            throw new ConfigException("experiment config: " + message);
-        }
     }
 
     private static void require(boolean ok, String message) {
