@@ -5,7 +5,7 @@ import dev.mdeq.config.Presets;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.LocalObjectStore;
-import dev.mdeq.trainer.data.SyntheticCityscapes;
+import dev.mdeq.data.SyntheticCityscapes;
 import dev.mdeq.trainer.train.Trainer;
 import dev.mdeq.trainer.train.TrainingResult;
 import java.nio.file.Files;

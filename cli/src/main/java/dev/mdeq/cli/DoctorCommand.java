@@ -5,14 +5,14 @@ import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.StorageException;
-import dev.mdeq.trainer.kernels.CpuInfo;
-import dev.mdeq.trainer.kernels.InvalidEnvironmentException;
-import dev.mdeq.trainer.kernels.KernelProbe;
-import dev.mdeq.trainer.kernels.KernelResult;
-import dev.mdeq.trainer.kernels.KernelSet;
-import dev.mdeq.trainer.kernels.KernelStatus;
-import dev.mdeq.trainer.kernels.NativeKernels;
-import dev.mdeq.trainer.kernels.ProbeResult;
+import dev.mdeq.model.kernels.CpuInfo;
+import dev.mdeq.model.kernels.InvalidEnvironmentException;
+import dev.mdeq.model.kernels.KernelProbe;
+import dev.mdeq.model.kernels.KernelResult;
+import dev.mdeq.model.kernels.KernelSet;
+import dev.mdeq.model.kernels.KernelStatus;
+import dev.mdeq.model.kernels.NativeKernels;
+import dev.mdeq.model.kernels.ProbeResult;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,7 +100,7 @@ final class DoctorCommand implements Callable<Integer> {
             row(out, "store", "not checked (give --store s3://bucket/prefix or file:/path)");
             return ExitCodes.OK;
         }
-        try (ObjectStore opened = ObjectStores.open(ObjectStores.parse(store).toString())) {
+        try (ObjectStore opened = ObjectStores.open(ObjectStores.parse(store))) {
             int objects = opened.list("").size();
             row(out, "store", store + " answers (" + objects + " objects below it)");
             return ExitCodes.OK;

@@ -4,9 +4,9 @@ import dev.mdeq.config.ConfigException;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.storage.StorageException;
-import dev.mdeq.trainer.kernels.InvalidEnvironmentException;
-import dev.mdeq.trainer.kernels.NativeKernels;
-import dev.mdeq.trainer.model.NonFiniteException;
+import dev.mdeq.model.kernels.InvalidEnvironmentException;
+import dev.mdeq.model.kernels.NativeKernels;
+import dev.mdeq.model.NonFiniteException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mdeq.runstore.testing.S3TestServer;
-import dev.mdeq.trainer.kernels.CpuInfo;
+import dev.mdeq.model.kernels.CpuInfo;
 import org.junit.jupiter.api.Test;
 
 /** {@code mdeq doctor} on this machine, with a store that answers. */

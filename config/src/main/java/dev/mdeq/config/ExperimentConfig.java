@@ -1,10 +1,7 @@
 package dev.mdeq.config;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.mdeq.runstore.storage.Sha256;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -62,11 +59,6 @@ public record ExperimentConfig(
 
     /** SHA-256 of the resolved config's yaml: checkpoints record it to detect a changed config. */
     public String sha256() {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(digest.digest(toYaml().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(toYaml());
     }
 }

@@ -8,7 +8,7 @@ import dev.mdeq.evaluator.shard.ShardSpec;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
-import dev.mdeq.trainer.cli.ProgressOptions;
+import dev.mdeq.runstore.run.ProgressOptions;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import dev.mdeq.evaluator.shard.ShardSpec;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
-import dev.mdeq.trainer.cli.ProgressOptions;
+import dev.mdeq.runstore.run.ProgressOptions;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,12 +1,13 @@
 package dev.mdeq.evaluator.predictions;
 
+import dev.mdeq.runstore.storage.Sha256;
 import dev.mdeq.config.Task;
 import dev.mdeq.evaluator.image.CityscapesImages;
 import dev.mdeq.evaluator.image.CityscapesName;
 import dev.mdeq.evaluator.image.LabelImage;
 import dev.mdeq.evaluator.image.LabelPngs;
-import dev.mdeq.evaluator.metrics.LabelEncoding;
-import dev.mdeq.evaluator.metrics.PixelAccumulator;
+import dev.mdeq.metrics.LabelEncoding;
+import dev.mdeq.metrics.PixelAccumulator;
 import dev.mdeq.evaluator.results.EvalContext;
 import dev.mdeq.evaluator.results.EvalTally;
 import dev.mdeq.evaluator.results.ImageStats;
@@ -19,7 +20,7 @@ import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectInfo;
 import dev.mdeq.runstore.storage.ObjectStore;
-import dev.mdeq.trainer.data.CityscapesLabels;
+import dev.mdeq.data.CityscapesLabels;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -155,7 +156,7 @@ public final class PredictionScoring {
         String configSha = null;
         if (runStore.stat(RunLayout.CONFIG).isPresent()) {
             configYaml = new String(runStore.getBytes(RunLayout.CONFIG), StandardCharsets.UTF_8);
-            configSha = EvalContext.sha256(configYaml);
+            configSha = Sha256.hex(configYaml);
         }
         return new EvalContext(evalId, Task.SEGMENTATION, "predictions", predictions.root().toString(),
                 truth.root().toString(), configYaml, configSha, CityscapesLabels.NAMES, pairing.items().size(),

@@ -1,9 +1,9 @@
 package dev.mdeq.evaluator.report;
 
 import dev.mdeq.config.Task;
-import dev.mdeq.evaluator.metrics.ClassificationMetrics;
-import dev.mdeq.evaluator.metrics.ConfusionMatrix;
-import dev.mdeq.evaluator.metrics.SegmentationMetrics;
+import dev.mdeq.metrics.ClassificationMetrics;
+import dev.mdeq.metrics.ConfusionMatrix;
+import dev.mdeq.metrics.SegmentationMetrics;
 import dev.mdeq.evaluator.results.EvalContext;
 import dev.mdeq.evaluator.results.EvalTally;
 import dev.mdeq.evaluator.results.ImageStats;

@@ -1,6 +1,6 @@
 package dev.mdeq.evaluator.shard;
 
-import dev.mdeq.evaluator.metrics.SegmentationMetrics;
+import dev.mdeq.metrics.SegmentationMetrics;
 import dev.mdeq.evaluator.report.EvalReport;
 import dev.mdeq.evaluator.report.ReportWriter;
 import dev.mdeq.evaluator.results.EvalContext;
@@ -14,7 +14,7 @@ import dev.mdeq.runstore.run.ProgressReporter;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
-import dev.mdeq.trainer.kernels.NativeKernels;
+import dev.mdeq.model.kernels.NativeKernels;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

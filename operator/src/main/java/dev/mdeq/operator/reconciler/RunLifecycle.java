@@ -1,5 +1,6 @@
 package dev.mdeq.operator.reconciler;
 
+import dev.mdeq.runstore.storage.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -44,11 +45,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -186,9 +184,8 @@ public class RunLifecycle {
     /** SHA-256 of the spec without the fields that may change during the run (map keys sorted). */
     static String runSpecSha256(MdeqTrainingJob resource) {
         try {
-            byte[] json = SPEC_JSON.writeValueAsBytes(resource.getSpec().runDefinition());
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            return Sha256.hex(SPEC_JSON.writeValueAsBytes(resource.getSpec().runDefinition()));
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot hash the spec of " + namespace(resource) + "/" + name(resource), e);
         }
     }

@@ -2,6 +2,7 @@ package dev.mdeq.trainer.cli;
 
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
+import dev.mdeq.runstore.run.ProgressOptions;
 import dev.mdeq.trainer.train.Trainer;
 import dev.mdeq.trainer.train.TrainingResult;
 import java.util.ArrayList;

@@ -4,12 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.mdeq.config.Task;
-import dev.mdeq.trainer.data.BatchLoader;
-import dev.mdeq.trainer.data.DataBatch;
-import dev.mdeq.trainer.data.DataPosition;
-import dev.mdeq.trainer.model.Finite;
-import dev.mdeq.trainer.model.MdeqModel;
-import dev.mdeq.trainer.model.layers.Interpolation;
+import dev.mdeq.data.BatchLoader;
+import dev.mdeq.data.DataBatch;
+import dev.mdeq.data.DataPosition;
+import dev.mdeq.model.Finite;
+import dev.mdeq.model.MdeqModel;
+import dev.mdeq.model.layers.Interpolation;
 import java.util.function.BooleanSupplier;
 
 /**
