@@ -43,7 +43,9 @@ public final class Branch extends NamedBlock {
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
-        throw new UnsupportedOperationException("a branch is called by the multiscale layer (fullstage)");
+        // as a Block: the state, then optionally the injection (as BasicBlock takes them)
+        ForwardContext ctx = ForwardContext.forCall(params, parameterStore, inputs.head().getManager(), training);
+        return new NDList(forward(ctx, inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null));
     }
 
     @Override

@@ -4,16 +4,21 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.mdeq.model.layers.ForwardContext;
 import dev.mdeq.model.layers.NamedBlock;
 import java.util.List;
 
-/** A head as a DJL block: called by {@link MdeqNet} with the states of all branches, not through DJL. */
+/**
+ * A head as a DJL block. {@link MdeqNet} calls {@link Head#forward} with the equilibrium states; as
+ * a {@code Block} it takes the same states, one array per branch, and returns the output.
+ */
 abstract class HeadBlock extends NamedBlock implements Head {
 
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
-        throw new UnsupportedOperationException("the head is called by MdeqNet with the equilibrium states");
+        ForwardContext ctx = ForwardContext.forCall(params, parameterStore, inputs.head().getManager(), training);
+        return new NDList(forward(ctx, inputs));
     }
 
     @Override

@@ -38,7 +38,7 @@ public final class MdeqModel implements AutoCloseable {
     private final ParameterStore store;
     private final DataType type;
     private final long seed;
-    private final Solves solves;
+    private final RootFinders solves;
     private long maskDraws;
 
     /**
@@ -46,10 +46,10 @@ public final class MdeqModel implements AutoCloseable {
      * train; float64 for checks) initialised as the reference does from {@code seed}.
      */
     public static MdeqModel create(ExperimentConfig config, Device device, DataType type, long seed) {
-        return new MdeqModel(config, device, type, seed, Solves.of(config));
+        return new MdeqModel(config, device, type, seed, RootFinders.of(config));
     }
 
-    MdeqModel(ExperimentConfig config, Device device, DataType type, long seed, Solves solves) {
+    MdeqModel(ExperimentConfig config, Device device, DataType type, long seed, RootFinders solves) {
         this.config = config;
         this.type = type;
         this.seed = seed;

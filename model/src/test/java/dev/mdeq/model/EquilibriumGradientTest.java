@@ -89,7 +89,7 @@ class EquilibriumGradientTest {
 
     @Test
     void implicitGradientMatchesCentralFiniteDifferences() throws Exception {
-        DenseSolves solves = new DenseSolves(20);
+        DenseRootFinders solves = new DenseRootFinders(20);
         try (MdeqModel model = new MdeqModel(config(), Device.cpu(), DataType.FLOAT64, 3, solves)) {
             makeAttractive(model);
             TrainStep step = model.trainStep(images, LOSS, 0);
@@ -108,7 +108,7 @@ class EquilibriumGradientTest {
      */
     @Test
     void implicitGradientWithDropoutUsesTheForwardsMasks() throws Exception {
-        DenseSolves solves = new DenseSolves(20);
+        DenseRootFinders solves = new DenseRootFinders(20);
         try (MdeqModel model = new MdeqModel(config("MODEL.DROPOUT", "0.3"), Device.cpu(), DataType.FLOAT64, 3,
                 solves)) {
             makeAttractive(model);
@@ -125,7 +125,7 @@ class EquilibriumGradientTest {
     }
 
     /** Central differences (h = 1e-6) at the largest gradient entry of each parameter; relative error <= 1e-4. */
-    private static void assertFiniteDifferences(MdeqModel model, DenseSolves solves, List<String> keys,
+    private static void assertFiniteDifferences(MdeqModel model, DenseRootFinders solves, List<String> keys,
             Supplier<DropoutMasks> masks) {
         Map<String, Parameter> parameters = model.parameters();
         // Small enough not to cross a ReLU kink (1e-5 does for one entry with dropout), large enough for float64.
@@ -161,7 +161,7 @@ class EquilibriumGradientTest {
     /** Phantom gradients are truncated Neumann series of the implicit one: they converge to it. */
     @Test
     void phantomGradientWithManyStepsApproachesTheImplicitGradient() throws Exception {
-        DenseSolves solves = new DenseSolves(20);
+        DenseRootFinders solves = new DenseRootFinders(20);
         Map<String, double[]> implicit = gradients(config(), solves);
         double previous = Double.POSITIVE_INFINITY;
         for (int steps : new int[] {1, 5, 30}) {
@@ -192,7 +192,7 @@ class EquilibriumGradientTest {
 
     @Test
     void jacobianFreeBackpropIsOneUndampedPhantomStep() throws Exception {
-        DenseSolves solves = new DenseSolves(20);
+        DenseRootFinders solves = new DenseRootFinders(20);
         Map<String, double[]> jfb = gradients(config("DEQ.GRAD", "jfb"), solves);
         Map<String, double[]> oneStep = gradients(config("DEQ.GRAD", "phantom", "DEQ.PHANTOM_STEPS", "1",
                 "DEQ.PHANTOM_DAMPING", "1.0"), solves);
@@ -201,7 +201,7 @@ class EquilibriumGradientTest {
     }
 
     /** Gradients of every trainable parameter after one step; models built from the same seed share z*. */
-    static Map<String, double[]> gradients(ExperimentConfig config, DenseSolves solves) {
+    static Map<String, double[]> gradients(ExperimentConfig config, DenseRootFinders solves) {
         try (MdeqModel model = new MdeqModel(config, Device.cpu(), DataType.FLOAT64, 3, solves)) {
             makeAttractive(model);
             model.trainStep(images, LOSS, 0).logits().close();

@@ -37,7 +37,7 @@ class MdeqModelTest {
 
     @Test
     void pretrainsUnrolledForPretrainStepsThenSwitchesToTheEquilibrium() throws Exception {
-        IterationSolves solves = new IterationSolves(3);
+        IterationRootFinders solves = new IterationRootFinders(3);
         try (NDManager manager = NDManager.newBaseManager();
                 MdeqModel model = new MdeqModel(config("TRAIN.PRETRAIN_STEPS", "3"), Device.cpu(), DataType.FLOAT32, 1,
                         solves)) {
@@ -65,7 +65,7 @@ class MdeqModelTest {
     @Test
     void unrolledEvaluationIsTheReferencesDefaultForward() throws Exception {
         try (NDManager manager = NDManager.newBaseManager();
-                MdeqModel model = new MdeqModel(config(), Device.cpu(), DataType.FLOAT64, 1, new IterationSolves(3))) {
+                MdeqModel model = new MdeqModel(config(), Device.cpu(), DataType.FLOAT64, 1, new IterationRootFinders(3))) {
             NDArray images = manager.randomNormal(0, 1, new Shape(2, 3, 4, 4), DataType.FLOAT64);
             MdeqModel.Evaluation unrolled = model.evaluate(images, MdeqModel.Mode.UNROLLED, true);
             NDArray viaDjl = model.net().forward(new ParameterStore(manager, false), new NDList(images), false)
@@ -81,9 +81,22 @@ class MdeqModelTest {
     }
 
     @Test
+    void theHeadCalledAsADjlBlockMapsTheStatesToTheLogits() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager();
+                MdeqModel model = new MdeqModel(config(), Device.cpu(), DataType.FLOAT64, 1, new IterationRootFinders(3))) {
+            NDArray images = manager.randomNormal(0, 1, new Shape(2, 3, 4, 4), DataType.FLOAT64);
+            MdeqModel.Evaluation unrolled = model.evaluate(images, MdeqModel.Mode.UNROLLED, true);
+            ai.djl.nn.Block head = (ai.djl.nn.Block) model.net().head();
+            NDArray viaDjl = head.forward(new ParameterStore(manager, false), new NDList(unrolled.zStar()), false)
+                    .singletonOrThrow();
+            assertArrayEquals(unrolled.logits().toDoubleArray(), viaDjl.toDoubleArray(), 1e-12);
+        }
+    }
+
+    @Test
     void dropoutMaskIsTheSameForEveryEvaluationOfOneForwardAndNewForTheNext() throws Exception {
         List<double[]> outputs = new ArrayList<>();
-        Solves probe = new Solves() {
+        RootFinders probe = new RootFinders() {
             @Override
             public SolveResult forward(Function<NDArray, NDArray> f, NDArray start) {
                 NDArray ones = start.onesLike();
@@ -116,7 +129,7 @@ class MdeqModelTest {
         try (NDManager caller = NDManager.newBaseManager();
                 MdeqModel model = new MdeqModel(config("TRAIN.PRETRAIN_STEPS", "5", "MODEL.DROPOUT", "0.2",
                         "DEQ.GRAD", grad, "DEQ.BACKWARD_FALLBACK", "best"), Device.cpu(), DataType.FLOAT32, 1,
-                        new IterationSolves(4))) {
+                        new IterationRootFinders(4))) {
             NDArray images = caller.randomNormal(new Shape(2, 3, 4, 4));
             int baseline = -1;
             for (int step = 0; step < 20; step++) {

@@ -39,7 +39,7 @@ class SolverIntegrationTest {
     void broydenImplicitGradientMatchesTheExactDenseSolution() throws Exception {
         ExperimentConfig config = EquilibriumGradientTest.config("MODEL.F_THRES", "80", "DEQ.F_EPS", "1e-13",
                 "DEQ.B_EPS", "1e-13");
-        Map<String, double[]> exact = EquilibriumGradientTest.gradients(config, new DenseSolves(20));
+        Map<String, double[]> exact = EquilibriumGradientTest.gradients(config, new DenseRootFinders(20));
         try (MdeqModel model = MdeqModel.create(config, Device.cpu(), DataType.FLOAT64, 3)) {
             EquilibriumGradientTest.makeAttractive(model);
             TrainStep step = model.trainStep(EquilibriumGradientTest.images, EquilibriumGradientTest.LOSS, 0);

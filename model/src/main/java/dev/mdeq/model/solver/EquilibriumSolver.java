@@ -31,7 +31,7 @@ public interface EquilibriumSolver {
     String name();
 
     /**
-     * Solves x = f(x) from x0.
+     * RootFinders x = f(x) from x0.
      *
      * @param f the fixed-point map
      * @param x0 the start, {@code (B, ...)}; left untouched

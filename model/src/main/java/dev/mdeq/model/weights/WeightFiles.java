@@ -2,9 +2,9 @@ package dev.mdeq.model.weights;
 
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.model.layers.NamedBlock;
-import dev.mdeq.model.weights.torch.CheckpointFormat;
+import dev.mdeq.model.weights.torch.TorchFileFormat;
 import dev.mdeq.model.weights.torch.ReferenceKeys;
-import dev.mdeq.model.weights.torch.TorchCheckpoint;
+import dev.mdeq.model.weights.torch.TorchFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +23,7 @@ import java.util.zip.ZipFile;
 /**
  * Every way into a model's weights: files in the reference's names told apart by content, never by
  * name - an {@code .npz} (this project's format, {@link Npz}) or a PyTorch checkpoint of the
- * reference ({@link TorchCheckpoint}: {@code .pth}, {@code .pth.tar}, the released {@code .pkl}) -
+ * reference ({@link TorchFile}: {@code .pth}, {@code .pth.tar}, the released {@code .pkl}) -
  * named by a local path or a store URI ({@code s3://bucket/key}, {@code file:/path}).
  *
  * <p>{@link #read(String, String)} is the one way a location becomes tensors: the trainer reads
@@ -47,9 +47,9 @@ public final class WeightFiles {
         /** A zip of {@code <key>.npy} arrays ({@code numpy.savez}): this project's weights format. */
         NPZ("npz (numpy.savez)"),
         /** {@code torch.save}'s zip format (PyTorch >= 1.6). */
-        TORCH_ZIP(CheckpointFormat.ZIP.description()),
+        TORCH_ZIP(TorchFileFormat.ZIP.description()),
         /** {@code torch.save}'s legacy format (older PyTorch). */
-        TORCH_LEGACY(CheckpointFormat.LEGACY.description());
+        TORCH_LEGACY(TorchFileFormat.LEGACY.description());
 
         private final String description;
 
@@ -169,7 +169,7 @@ public final class WeightFiles {
         if (format == Format.NPZ) {
             return new Contents(source, format, "arrays by state-dict name", Npz.read(file), Map.of());
         }
-        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(file)) {
+        try (TorchFile checkpoint = TorchFile.open(file)) {
             Map<String, String> dropped = new LinkedHashMap<>();
             checkpoint.skipped().forEach((key, what) -> dropped.put(key, "training checkpoint entry, not weights"));
             ReferenceKeys keys = checkpoint.referenceKeys();

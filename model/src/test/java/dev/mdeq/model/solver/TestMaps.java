@@ -76,7 +76,7 @@ final class TestMaps {
         return v;
     }
 
-    /** Solves (I - A) x = b by Gaussian elimination with partial pivoting. */
+    /** RootFinders (I - A) x = b by Gaussian elimination with partial pivoting. */
     static double[] affineFixedPoint(double[][] a, double[] b) {
         int n = b.length;
         double[][] m = new double[n][n + 1];

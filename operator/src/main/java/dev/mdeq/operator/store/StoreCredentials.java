@@ -1,7 +1,7 @@
 package dev.mdeq.operator.store;
 
 import dev.mdeq.runstore.storage.Sha256;
-import dev.mdeq.operator.validation.InvalidSpecException;
+import dev.mdeq.operator.refusal.InvalidSpecException;
 import dev.mdeq.runstore.storage.S3Settings;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;

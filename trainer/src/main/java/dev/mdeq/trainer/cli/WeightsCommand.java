@@ -10,7 +10,7 @@ import dev.mdeq.model.weights.StateDict;
 import dev.mdeq.model.weights.WeightFiles;
 import dev.mdeq.model.weights.torch.ReferenceKeys;
 import dev.mdeq.model.weights.torch.TensorInfo;
-import dev.mdeq.model.weights.torch.TorchCheckpoint;
+import dev.mdeq.model.weights.torch.TorchFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,7 +125,7 @@ public final class WeightsCommand {
         @Override
         public void run() {
             PrintWriter out = spec.commandLine().getOut();
-            try (TorchCheckpoint checkpoint = TorchCheckpoint.open(file)) {
+            try (TorchFile checkpoint = TorchFile.open(file)) {
                 Map<String, TensorInfo> entries = checkpoint.entries();
                 Map<String, TensorInfo> model = checkpoint.modelEntries();
                 out.printf("file:       %s%n", file);

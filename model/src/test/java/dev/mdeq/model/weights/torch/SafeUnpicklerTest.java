@@ -45,7 +45,7 @@ class SafeUnpicklerTest {
     void theLegacyMagicNumberAsTorchWritesIt() {
         // The first 15 bytes of every legacy torch.save file.
         byte[] magic = pickle(0x80, 2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, '.');
-        assertEquals(LegacyCheckpoint.MAGIC_NUMBER, load(magic));
+        assertEquals(TorchLegacyFile.MAGIC_NUMBER, load(magic));
         assertEquals(new BigInteger("119547037146038801333356"), load(magic));
     }
 

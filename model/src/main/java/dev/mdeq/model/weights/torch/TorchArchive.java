@@ -1,12 +1,12 @@
 package dev.mdeq.model.weights.torch;
 
 /** One opened checkpoint file: the object its data pickle built, and its storages. */
-interface CheckpointArchive extends StorageReader, AutoCloseable {
+interface TorchArchive extends StorageReader, AutoCloseable {
 
     /** The object {@code torch.save} was given, as plain data with {@link TorchTensor} leaves. */
     Object root();
 
-    CheckpointFormat format();
+    TorchFileFormat format();
 
     /** Format details for people: archive name, version, byte order. */
     String details();

@@ -13,13 +13,13 @@ import java.util.function.Function;
  * package's solvers are (autograd off, one NDScope per step, the solver's arrays in a sub-manager
  * of the start's), so tests can exercise the model's memory handling without the solver package.
  */
-final class IterationSolves implements Solves {
+final class IterationRootFinders implements RootFinders {
     private final int steps;
     int forwardCalls;
     int backwardCalls;
     int evaluations;
 
-    IterationSolves(int steps) {
+    IterationRootFinders(int steps) {
         this.steps = steps;
     }
 

@@ -24,7 +24,7 @@ import java.util.zip.ZipFile;
  * PyTorch 2.1 on {@code <archive>/byteorder} ("little" or "big"; little when absent). The
  * storages are read straight from their entries when a tensor is materialised.
  */
-final class ZipCheckpoint implements CheckpointArchive {
+final class TorchZipFile implements TorchArchive {
     private final Path file;
     private final ZipFile zip;
     private final String archive;
@@ -33,7 +33,7 @@ final class ZipCheckpoint implements CheckpointArchive {
     private final Map<String, ZipEntry> storageEntries = new HashMap<>();
     private final Object root;
 
-    private ZipCheckpoint(Path file, ZipFile zip) {
+    private TorchZipFile(Path file, ZipFile zip) {
         this.file = file;
         this.zip = zip;
         this.archive = archiveName();
@@ -48,7 +48,7 @@ final class ZipCheckpoint implements CheckpointArchive {
         this.root = readDataPickle();
     }
 
-    static ZipCheckpoint open(Path file) {
+    static TorchZipFile open(Path file) {
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
@@ -59,7 +59,7 @@ final class ZipCheckpoint implements CheckpointArchive {
             throw new InvalidInputException(file + ": cannot read the checkpoint: " + e.getMessage(), e);
         }
         try {
-            return new ZipCheckpoint(file, zip);
+            return new TorchZipFile(file, zip);
         } catch (RuntimeException e) {
             closeQuietly(zip);
             throw e;
@@ -140,8 +140,8 @@ final class ZipCheckpoint implements CheckpointArchive {
     }
 
     @Override
-    public CheckpointFormat format() {
-        return CheckpointFormat.ZIP;
+    public TorchFileFormat format() {
+        return TorchFileFormat.ZIP;
     }
 
     @Override

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class TorchCheckpointTest {
+class TorchFileTest {
     @TempDir
     Path temp;
 
@@ -39,7 +39,7 @@ class TorchCheckpointTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("goodFixtures")
     void everyFixtureReadsAsPyTorchWroteIt(TorchFixtures.Expected expected) {
-        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(expected.file())) {
+        try (TorchFile checkpoint = TorchFile.open(expected.file())) {
             assertEquals(expected.format(), checkpoint.format().name());
             assertEquals(expected.kind(), checkpoint.kind().name());
             assertEquals(expected.skipped(), new ArrayList<>(checkpoint.skipped().keySet()));
@@ -69,9 +69,9 @@ class TorchCheckpointTest {
 
     @Test
     void theTinyModelInFourShapesGivesTheSameModelEntries() {
-        Map<String, RawTensor> bare = TorchCheckpoint.readModelStateDict(TorchFixtures.file("tiny_bare.pth"));
+        Map<String, RawTensor> bare = TorchFile.readModelStateDict(TorchFixtures.file("tiny_bare.pth"));
         for (String name : List.of("tiny_bare_legacy.pkl", "tiny_checkpoint.pth.tar", "tiny_seg.pth")) {
-            assertSameTensors(bare, TorchCheckpoint.readModelStateDict(TorchFixtures.file(name)));
+            assertSameTensors(bare, TorchFile.readModelStateDict(TorchFixtures.file(name)));
         }
         assertTrue(bare.containsKey("fullstage.branches.0.blocks.0.conv1.weight_g"));
         assertTrue(bare.containsKey("downsample.1.num_batches_tracked"));
@@ -82,7 +82,7 @@ class TorchCheckpointTest {
 
     @Test
     void aliasesShareTheirStorageAndReadTheSameValues() {
-        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(TorchFixtures.file("tiny_bare.pth"))) {
+        try (TorchFile checkpoint = TorchFile.open(TorchFixtures.file("tiny_bare.pth"))) {
             String key = "branches.1.blocks.0.conv2.weight_v";
             assertEquals(checkpoint.read("fullstage." + key).data(), checkpoint.read("deq.func." + key).data());
             assertEquals(RawTensor.Type.INT64, checkpoint.read("final_layer.1.num_batches_tracked").type());
@@ -93,7 +93,7 @@ class TorchCheckpointTest {
     @Test
     void viewsAreMaterialisedInRowMajorOrder() {
         // Independent of the fixture's expected values: base = arange(24).reshape(2, 3, 4) * 0.5 - 3.
-        Map<String, RawTensor> views = TorchCheckpoint.readModelStateDict(TorchFixtures.file("views.pth"));
+        Map<String, RawTensor> views = TorchFile.readModelStateDict(TorchFixtures.file("views.pth"));
         float[] transposed = views.get("transposed").toFloatArray();
         assertArrayEquals(new long[] {4, 3}, views.get("transposed").shape());
         for (int i = 0; i < 4; i++) {
@@ -112,7 +112,7 @@ class TorchCheckpointTest {
 
     @Test
     void narrowTypesWidenExactly() {
-        Map<String, RawTensor> dtypes = TorchCheckpoint.readModelStateDict(TorchFixtures.file("dtypes_big_endian.pth"));
+        Map<String, RawTensor> dtypes = TorchFile.readModelStateDict(TorchFixtures.file("dtypes_big_endian.pth"));
         assertArrayEquals(new float[] {0.5f, -1.25f, 65504f, 5.9604645e-8f, Float.POSITIVE_INFINITY},
                 dtypes.get("float16").toFloatArray());
         assertArrayEquals(new float[] {1f, -3.140625f, 1.0002555517425873e30f}, dtypes.get("bfloat16").toFloatArray());
@@ -137,7 +137,7 @@ class TorchCheckpointTest {
 
     @Test
     void trainingCheckpointReportsWhatItSkips() {
-        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(TorchFixtures.file("tiny_checkpoint.pth.tar"))) {
+        try (TorchFile checkpoint = TorchFile.open(TorchFixtures.file("tiny_checkpoint.pth.tar"))) {
             assertEquals("int 7", checkpoint.skipped().get("epoch"));
             assertEquals("str 'mdeq'", checkpoint.skipped().get("model"));
             assertEquals("tensor float32 ()", checkpoint.skipped().get("perf"));
@@ -150,11 +150,11 @@ class TorchCheckpointTest {
         Path marker = TorchFixtures.marker();
         Files.deleteIfExists(marker);
         Path system = TorchFixtures.file("malicious_system.pth");
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchCheckpoint.open(system));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchFile.open(system));
         assertTrue(e.getMessage().startsWith(system.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("'posix.system'"), e.getMessage());
         Path eval = TorchFixtures.file("malicious_eval_legacy.pth");
-        e = assertThrows(InvalidInputException.class, () -> TorchCheckpoint.open(eval));
+        e = assertThrows(InvalidInputException.class, () -> TorchFile.open(eval));
         assertTrue(e.getMessage().startsWith(eval.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("'__builtin__.eval'"), e.getMessage());
         assertFalse(Files.exists(marker), "a payload ran");
@@ -163,7 +163,7 @@ class TorchCheckpointTest {
     @Test
     void aPickledModuleIsRefusedWithAHint() {
         InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> TorchCheckpoint.open(TorchFixtures.file("whole_module.pth")));
+                () -> TorchFile.open(TorchFixtures.file("whole_module.pth")));
         assertTrue(e.getMessage().contains("'torch.nn.modules.linear.Linear'"), e.getMessage());
         assertTrue(e.getMessage().contains("model.state_dict()"), e.getMessage());
     }
@@ -171,7 +171,7 @@ class TorchCheckpointTest {
     @Test
     void complexTensorsAreRejectedNamingTheDtype() {
         InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> TorchCheckpoint.open(TorchFixtures.file("complex.pth")));
+                () -> TorchFile.open(TorchFixtures.file("complex.pth")));
         assertTrue(e.getMessage().contains("complex64"), e.getMessage());
         assertTrue(e.getMessage().contains("not supported"), e.getMessage());
     }
@@ -179,7 +179,7 @@ class TorchCheckpointTest {
     @Test
     void aStorageShorterThanItsTensorIsRefused() {
         Path file = TorchFixtures.file("short_storage.pth");
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchCheckpoint.open(file));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchFile.open(file));
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("tensor 'base'"), e.getMessage());
         assertTrue(e.getMessage().contains("holds only 12 element(s)"), e.getMessage());
@@ -189,7 +189,7 @@ class TorchCheckpointTest {
     @ValueSource(ints = {3, 100, 60_000, -22, -1})
     void truncatedZipIsRefused(int cut) throws IOException {
         Path file = truncated("tiny_bare.pth", cut);
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchCheckpoint.open(file));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchFile.open(file));
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
@@ -198,7 +198,7 @@ class TorchCheckpointTest {
     @ValueSource(ints = {1, 5, 20, 140, 2_000, 60_000, -1})
     void truncatedLegacyFileIsRefused(int cut) throws IOException {
         Path file = truncated("tiny_bare_legacy.pkl", cut);
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchCheckpoint.open(file));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchFile.open(file));
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
@@ -221,7 +221,7 @@ class TorchCheckpointTest {
         bytes[data] = (byte) 0xff;
         Path file = temp.resolve("corrupt.pth");
         Files.write(file, bytes);
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchCheckpoint.open(file));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchFile.open(file));
         assertTrue(e.getMessage().contains("unknown opcode 0xff at byte " + data)
                 || e.getMessage().contains("at byte " + data + ": unknown opcode 0xff"), e.getMessage());
     }
@@ -242,7 +242,7 @@ class TorchCheckpointTest {
     @Test
     void aMissingStorageEntryIsNamed() throws IOException {
         Path file = rewriteZip("views.pth", name -> !name.endsWith("/data/2"));
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchCheckpoint.open(file));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchFile.open(file));
         assertTrue(e.getMessage().contains("storage '2'"), e.getMessage());
         assertTrue(e.getMessage().contains("missing from the archive"), e.getMessage());
     }
@@ -250,7 +250,7 @@ class TorchCheckpointTest {
     @Test
     void aZipWithoutDataPklIsNotACheckpoint() throws IOException {
         Path file = rewriteZip("views.pth", name -> !name.endsWith("/data.pkl"));
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchCheckpoint.open(file));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchFile.open(file));
         assertTrue(e.getMessage().contains("no <name>/data.pkl entry"), e.getMessage());
     }
 
@@ -317,7 +317,7 @@ class TorchCheckpointTest {
     }
 
     private static void assertMessage(Path file, String fragment) {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchCheckpoint.open(file));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TorchFile.open(file));
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), e.getMessage());
     }
@@ -346,8 +346,8 @@ class TorchCheckpointTest {
         }
         out.writeBytes(storage.array());
         Path file = write("old.pth", out.toByteArray());
-        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(file)) {
-            assertEquals(CheckpointFormat.LEGACY, checkpoint.format());
+        try (TorchFile checkpoint = TorchFile.open(file)) {
+            assertEquals(TorchFileFormat.LEGACY, checkpoint.format());
             assertArrayEquals(new float[] {3, 4}, checkpoint.read("a").toFloatArray());
             assertArrayEquals(new float[] {0, 2, 4}, checkpoint.read("b").toFloatArray());
         }
@@ -355,7 +355,7 @@ class TorchCheckpointTest {
 
     @Test
     void rawTensorBytesAreLittleEndianRowMajor() {
-        RawTensor t = TorchCheckpoint.readModelStateDict(TorchFixtures.file("views_legacy.pth")).get("base");
+        RawTensor t = TorchFile.readModelStateDict(TorchFixtures.file("views_legacy.pth")).get("base");
         ByteBuffer data = t.data();
         assertEquals(-3f, data.getFloat(0));
         assertEquals(-2.5f, data.getFloat(4));

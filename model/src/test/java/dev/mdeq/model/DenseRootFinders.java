@@ -16,7 +16,7 @@ import java.util.function.Function;
  * adjoint map. Warm-starts from its previous solution.
  * Works per sample (every sample's state is perturbed at the same index at once).
  */
-final class DenseSolves implements Solves {
+final class DenseRootFinders implements RootFinders {
     int forwardCalls;
     int backwardCalls;
     int evaluations;
@@ -25,7 +25,7 @@ final class DenseSolves implements Solves {
     private double[] warm;
     private double[][][] chord;
 
-    DenseSolves(int newtonSteps) {
+    DenseRootFinders(int newtonSteps) {
         this.newtonSteps = newtonSteps;
     }
 

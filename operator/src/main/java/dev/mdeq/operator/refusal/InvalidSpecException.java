@@ -1,4 +1,4 @@
-package dev.mdeq.operator.validation;
+package dev.mdeq.operator.refusal;
 
 /**
  * The resource cannot be run as written. The message names the field and what would be valid and

@@ -1,4 +1,4 @@
-package dev.mdeq.operator.validation;
+package dev.mdeq.operator.refusal;
 
 /** Condition and event reasons that describe a resource the operator refuses to run. */
 public final class Reasons {

@@ -22,7 +22,7 @@ import java.util.Map;
  * for each key in that order, the storage's element count (int64) and its raw elements, both in
  * the byte order sys_info names. Storages are read from the file by position when needed.
  */
-final class LegacyCheckpoint implements CheckpointArchive {
+final class TorchLegacyFile implements TorchArchive {
     static final BigInteger MAGIC_NUMBER = new BigInteger("1950a86a20f9469cfc6c", 16);
     static final long PROTOCOL_VERSION = 1001;
 
@@ -35,13 +35,13 @@ final class LegacyCheckpoint implements CheckpointArchive {
     private ByteOrder byteOrder = ByteOrder.LITTLE_ENDIAN;
     private Object root;
 
-    private LegacyCheckpoint(Path file, FileChannel channel) throws IOException {
+    private TorchLegacyFile(Path file, FileChannel channel) throws IOException {
         this.file = file;
         this.channel = channel;
         this.fileSize = channel.size();
     }
 
-    static LegacyCheckpoint open(Path file) {
+    static TorchLegacyFile open(Path file) {
         FileChannel channel;
         try {
             channel = FileChannel.open(file, StandardOpenOption.READ);
@@ -49,7 +49,7 @@ final class LegacyCheckpoint implements CheckpointArchive {
             throw new InvalidInputException(file + ": cannot read the checkpoint: " + e.getMessage(), e);
         }
         try {
-            LegacyCheckpoint checkpoint = new LegacyCheckpoint(file, channel);
+            TorchLegacyFile checkpoint = new TorchLegacyFile(file, channel);
             checkpoint.parse();
             return checkpoint;
         } catch (IOException e) {
@@ -149,8 +149,8 @@ final class LegacyCheckpoint implements CheckpointArchive {
     }
 
     @Override
-    public CheckpointFormat format() {
-        return CheckpointFormat.LEGACY;
+    public TorchFileFormat format() {
+        return TorchFileFormat.LEGACY;
     }
 
     @Override

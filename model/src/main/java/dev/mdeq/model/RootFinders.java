@@ -12,7 +12,7 @@ import java.util.function.Function;
  * The two root solves of an equilibrium model, the forward fixed point and the adjoint one: the
  * config's solvers in production ({@link #of}), root finders of their own in tests.
  */
-interface Solves {
+interface RootFinders {
 
     /** z* = f(z*) from {@code start} ({@code (B, D)}), without autograd recording. */
     SolveResult forward(Function<NDArray, NDArray> f, NDArray start);
@@ -28,8 +28,8 @@ interface Solves {
      * and tolerances ({@code MODEL.F_THRES} both ways unless {@code DEQ.USE_B_THRES}; eps {@code
      * DEQ.F_EPS}/{@code DEQ.B_EPS} times sqrt(B*D) for the samples of this solve, MDEQ-SPEC §3.3).
      */
-    static Solves of(ExperimentConfig config) {
-        return new Solves() {
+    static RootFinders of(ExperimentConfig config) {
+        return new RootFinders() {
             @Override
             public SolveResult forward(Function<NDArray, NDArray> f, NDArray start) {
                 long batch = start.getShape().get(0);

@@ -19,17 +19,17 @@ import java.util.Map;
  * tensors, storages and dicts and refuses any other global by name. Every problem with the file
  * is an {@link InvalidInputException} naming the file and what is wrong.
  */
-public final class TorchCheckpoint implements AutoCloseable {
+public final class TorchFile implements AutoCloseable {
     private static final String STATE_DICT = "state_dict";
 
     private final Path file;
-    private final CheckpointArchive archive;
-    private final CheckpointKind kind;
+    private final TorchArchive archive;
+    private final TorchFileKind kind;
     private final Map<String, TorchTensor> stateDict = new LinkedHashMap<>();
     private final Map<String, String> skipped = new LinkedHashMap<>();
     private final ReferenceKeys referenceKeys;
 
-    private TorchCheckpoint(Path file, CheckpointArchive archive) {
+    private TorchFile(Path file, TorchArchive archive) {
         this.file = file;
         this.archive = archive;
         if (!(archive.root() instanceof Map<?, ?> top)) {
@@ -68,18 +68,18 @@ public final class TorchCheckpoint implements AutoCloseable {
             throw new InvalidInputException(file + ": the state dict in the checkpoint is empty");
         }
         boolean fullModel = ReferenceKeys.looksLikeFullModel(stateDict.keySet());
-        this.kind = CheckpointKind.of(training, fullModel);
+        this.kind = TorchFileKind.of(training, fullModel);
         this.referenceKeys = ReferenceKeys.of(stateDict.keySet(), fullModel);
     }
 
     /** Opens and checks a checkpoint; the format is detected from the content, not the name. */
-    public static TorchCheckpoint open(Path file) {
-        CheckpointArchive archive = switch (CheckpointFormat.detect(file)) {
-            case ZIP -> ZipCheckpoint.open(file);
-            case LEGACY -> LegacyCheckpoint.open(file);
+    public static TorchFile open(Path file) {
+        TorchArchive archive = switch (TorchFileFormat.detect(file)) {
+            case ZIP -> TorchZipFile.open(file);
+            case LEGACY -> TorchLegacyFile.open(file);
         };
         try {
-            return new TorchCheckpoint(file, archive);
+            return new TorchFile(file, archive);
         } catch (RuntimeException e) {
             archive.close();
             throw e;
@@ -88,7 +88,7 @@ public final class TorchCheckpoint implements AutoCloseable {
 
     /** The model's tensors of a checkpoint file in the reference's names ({@link ReferenceKeys}). */
     public static Map<String, RawTensor> readModelStateDict(Path file) {
-        try (TorchCheckpoint checkpoint = open(file)) {
+        try (TorchFile checkpoint = open(file)) {
             return checkpoint.modelStateDict();
         }
     }
@@ -97,7 +97,7 @@ public final class TorchCheckpoint implements AutoCloseable {
         return file;
     }
 
-    public CheckpointFormat format() {
+    public TorchFileFormat format() {
         return archive.format();
     }
 
@@ -106,7 +106,7 @@ public final class TorchCheckpoint implements AutoCloseable {
         return archive.details();
     }
 
-    public CheckpointKind kind() {
+    public TorchFileKind kind() {
         return kind;
     }
 

@@ -3,7 +3,7 @@ package dev.mdeq.model.weights.torch;
 /**
  * The shapes of MDEQ checkpoint that MDEQ-SPEC §6 describes, recognised by their content.
  */
-public enum CheckpointKind {
+public enum TorchFileKind {
     /** A bare MDEQClsNet state dict: released ImageNet .pkl, model_best.pth.tar, final_state.pth.tar. */
     BARE_STATE_DICT("bare state dict (released ImageNet .pkl, model_best.pth.tar, final_state.pth.tar)", false),
     /** tools/cls_train.py's checkpoint.pth.tar: a dict with 'state_dict', 'epoch', 'perf', 'optimizer', ... */
@@ -19,7 +19,7 @@ public enum CheckpointKind {
     private final String description;
     private final boolean fullModel;
 
-    CheckpointKind(String description, boolean fullModel) {
+    TorchFileKind(String description, boolean fullModel) {
         this.description = description;
         this.fullModel = fullModel;
     }
@@ -33,7 +33,7 @@ public enum CheckpointKind {
         return fullModel;
     }
 
-    static CheckpointKind of(boolean trainingCheckpoint, boolean fullModel) {
+    static TorchFileKind of(boolean trainingCheckpoint, boolean fullModel) {
         if (trainingCheckpoint) {
             return fullModel ? SEGMENTATION_TRAINING_CHECKPOINT : TRAINING_CHECKPOINT;
         }

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 
 /** The two file formats of {@code torch.save}, told apart by their first bytes. */
-public enum CheckpointFormat {
+public enum TorchFileFormat {
     /** PyTorch >= 1.6: a zip archive {@code <name>/data.pkl} + {@code <name>/data/<key>} storages. */
     ZIP("zip (torch.save, PyTorch >= 1.6)"),
     /** Older PyTorch or {@code _use_new_zipfile_serialization=False}: pickles followed by raw storages. */
@@ -18,7 +18,7 @@ public enum CheckpointFormat {
 
     private final String description;
 
-    CheckpointFormat(String description) {
+    TorchFileFormat(String description) {
         this.description = description;
     }
 
@@ -27,7 +27,7 @@ public enum CheckpointFormat {
     }
 
     /** The format of {@code file} by content (not by name), or a clear error if it is neither. */
-    public static CheckpointFormat detect(Path file) {
+    public static TorchFileFormat detect(Path file) {
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
             head = in.readNBytes(512);
