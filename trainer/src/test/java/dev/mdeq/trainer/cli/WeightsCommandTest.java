@@ -31,20 +31,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 class WeightsCommandTest {
-    private static final Path FIXTURES = fixtures();
+    private static final Path FIXTURES = TorchFixtures.folder("torch-1.13");
     private static final String CLS = "demo/cls_mdeq_tiny";
     private static final String SEG = "demo/seg_mdeq_tiny";
 
     @TempDir
     Path dir;
-
-    private static Path fixtures() {
-        try {
-            return Path.of(WeightsCommandTest.class.getResource("/torch/torch-1.13/expected.json").toURI()).getParent();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static String run(String... args) {
         StringWriter out = new StringWriter();

@@ -139,7 +139,7 @@ class TrainerTest {
     void consecutiveProtectiveBreaksStopTheRunAndLeaveTheCheckpointsUntouched() throws Exception {
         DivergedRun diverged = divergeAfterAStep0Checkpoint(Map.of(INJECTION_SCALE, 1e-20, OUTPUT_SCALE, 1e12));
         TrainingResult result = diverged.result();
-        int breaks = TrainingSession.MAX_PROTECTIVE_BREAKS;
+        int breaks = DivergenceCheck.MAX_PROTECTIVE_BREAKS;
         assertTrue(result.message().contains("the forward equilibrium solve blew up (residual beyond 1e6 times its "
                 + "start) in " + breaks + " consecutive steps up to step " + (breaks - 1)), result.message());
         assertEquals(breaks - 1, result.step(), "the steps before the last break are committed");

@@ -1,5 +1,10 @@
 package dev.mdeq.model.weights.torch;
 
+import java.util.stream.Stream;
+import java.util.HashMap;
+import java.nio.file.FileSystems;
+import java.nio.file.FileSystem;
+import java.net.URI;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.model.weights.RawTensor;
@@ -22,6 +27,8 @@ import java.util.Map;
  * tests of the weights loaders and commands that use the same files.
  */
 public final class TorchFixtures {
+    private static final Map<String, Path> FOLDERS = new HashMap<>();
+
     public static final List<String> VERSIONS = List.of("torch-1.13", "torch-2.13");
 
     /** One good fixture file and what it must read as. */
@@ -52,11 +59,32 @@ public final class TorchFixtures {
         return out.toByteArray();
     }
 
-    public static Path folder(String version) {
+    /**
+     * The folder of one PyTorch version's fixtures. From the model module's own tests a folder on the
+     * class path; from the modules above (the model test-jar) a copy unpacked once per JVM.
+     */
+    public static synchronized Path folder(String version) {
+        return FOLDERS.computeIfAbsent(version, TorchFixtures::locate);
+    }
+
+    private static Path locate(String version) {
         try {
-            return Path.of(TorchFixtures.class.getResource("/torch/" + version + "/expected.json").toURI()).getParent();
+            URI expected = TorchFixtures.class.getResource("/torch/" + version + "/expected.json").toURI();
+            if (!"jar".equals(expected.getScheme())) {
+                return Path.of(expected).getParent();
+            }
+            Path copy = Files.createTempDirectory("mdeq-torch-fixtures-");
+            try (FileSystem jar = FileSystems.newFileSystem(expected, Map.of());
+                    Stream<Path> files = Files.walk(jar.getPath("/torch/" + version))) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    Files.copy(file, copy.resolve(file.getFileName().toString()));
+                }
+            }
+            return copy;
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
