@@ -45,7 +45,7 @@ CITYSCAPES_CLASS_WEIGHTS = [0.8373, 0.918, 0.866, 1.0345, 1.0166, 0.9969, 0.9754
 
 
 def tiny_mdeq_state_dict():
-    """The MDEQClsNet state dict of the tiny preset, with the reference's names and shapes (MDEQ-SPEC 6)."""
+    """The MDEQClsNet state dict of the tiny preset, with the reference's names and shapes (docs/reference-model.md §6)."""
     gen = torch.Generator().manual_seed(20200616)
     sd = collections.OrderedDict()
     versions = collections.OrderedDict()  # state_dict()'s _metadata: module path -> {'version': v}
@@ -85,7 +85,7 @@ def tiny_mdeq_state_dict():
 
     c0 = NUM_CHANNELS[0]
     n = len(NUM_CHANNELS)
-    # Stem (MDEQ-SPEC 1.1): Sequential(conv, BN, ReLU, conv, BN, ReLU).
+    # Stem (docs/reference-model.md §1.1): Sequential(conv, BN, ReLU, conv, BN, ReLU).
     conv('downsample.0', c0, 3, 3)
     bn('downsample.1', c0)
     conv('downsample.3', c0, c0, 3)
@@ -95,7 +95,7 @@ def tiny_mdeq_state_dict():
         bn('stage0.1', c0)
 
     def fullstage(prefix):
-        # MDEQModule (MDEQ-SPEC 1.2): branches, fuse_layers, post_fuse_layers.
+        # MDEQModule (docs/reference-model.md §1.2): branches, fuse_layers, post_fuse_layers.
         for i, c in enumerate(NUM_CHANNELS):
             block = f'{prefix}.branches.{i}.blocks.0'
             wnorm_conv(block + '.conv1', EXPANSION * c, c, 3)
@@ -119,7 +119,7 @@ def tiny_mdeq_state_dict():
             norm(f'{prefix}.post_fuse_layers.{i}.gnorm', c)
 
     fullstage('fullstage')
-    # fullstage_copy (MDEQ-SPEC 1.8): plain weights w = g v / ||v||, GN affine copied.
+    # fullstage_copy (docs/reference-model.md §1.8): plain weights w = g v / ||v||, GN affine copied.
     for key in [k for k in sd if k.startswith('fullstage.')]:
         copy_key = 'fullstage_copy.' + key[len('fullstage.'):]
         if key.endswith('.weight_g'):
@@ -136,7 +136,7 @@ def tiny_mdeq_state_dict():
     for key in [k for k in sd if k.startswith('fullstage_copy.')]:
         sd['deq.func_copy.' + key[len('fullstage_copy.'):]] = sd[key]
 
-    # Classification head (MDEQ-SPEC 1.5).
+    # Classification head (docs/reference-model.md §1.5).
     out_channels = [BOTTLENECK_EXPANSION * h for h in HEAD_CHANNELS]
     for i, (c, h) in enumerate(zip(NUM_CHANNELS, HEAD_CHANNELS)):
         path = f'incre_modules.{i}.0'
@@ -162,7 +162,7 @@ def tiny_mdeq_state_dict():
 
 
 def model_entries(state_dict):
-    """The entries a loader keeps (MDEQ-SPEC 6), written out independently of the Java rules."""
+    """The entries a loader keeps (docs/reference-model.md §6), written out independently of the Java rules."""
     out = collections.OrderedDict()
     for key, value in state_dict.items():
         if key.startswith('loss.'):
@@ -176,7 +176,7 @@ def model_entries(state_dict):
 
 
 def training_checkpoint(state_dict):
-    """What tools/cls_train.py saves as checkpoint.pth.tar (MDEQ-SPEC 6)."""
+    """What tools/cls_train.py saves as checkpoint.pth.tar (docs/reference-model.md §6)."""
     params = [torch.nn.Parameter(state_dict['classifier.weight'].clone()),
               torch.nn.Parameter(state_dict['classifier.bias'].clone())]
     optimizer = torch.optim.Adam(params, lr=1e-3)
@@ -189,7 +189,7 @@ def training_checkpoint(state_dict):
 
 
 def segmentation_state_dict(state_dict):
-    """A FullModel state dict: the model under 'model.', then the loss's class weights (MDEQ-SPEC 6)."""
+    """A FullModel state dict: the model under 'model.', then the loss's class weights (docs/reference-model.md §6)."""
     sd = collections.OrderedDict(('model.' + k, v) for k, v in state_dict.items())
     sd['loss.criterion.weight'] = torch.tensor(CITYSCAPES_CLASS_WEIGHTS)
     return sd

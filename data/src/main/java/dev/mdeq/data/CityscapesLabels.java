@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The Cityscapes label definitions the reference uses (MDEQ-SPEC §5, cityscapesScripts' labels.py):
+ * The Cityscapes label definitions the reference uses (docs/reference-model.md §5, cityscapesScripts' labels.py):
  * the 19 evaluated classes with their label ids, train ids and colours, and the class weights of
  * the reference's segmentation loss.
  */

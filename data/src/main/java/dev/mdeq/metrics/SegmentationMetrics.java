@@ -11,7 +11,7 @@ import java.util.List;
  *       tp / (tp + fp + fn); a class with no ground-truth and no predicted pixel has an undefined
  *       IoU (NaN) and is left out of the mean ({@link #miou}); likewise a class with no
  *       ground-truth pixel has no accuracy and is left out of {@link #meanClassAccuracy}.</li>
- *   <li>The MDEQ reference (HRNet-style {@code testval}, MDEQ-SPEC §5): IoU_c =
+ *   <li>The MDEQ reference (HRNet-style {@code testval}, docs/reference-model.md §5): IoU_c =
  *       tp / max(1, pos + res - tp), mean over all classes, so an absent class counts as 0
  *       ({@link #miouReference}); mean class accuracy = mean of tp / max(1, pos) over all classes.</li>
  * </ul>

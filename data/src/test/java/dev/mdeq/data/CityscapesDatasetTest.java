@@ -39,7 +39,7 @@ class CityscapesDatasetTest {
     }
 
     private static int expectedTrainId(int labelId) {
-        // MDEQ-SPEC §5: 7->0, 8->1, 11->2, 12->3, 13->4, 17->5, 19->6, 20->7; the rest ignored.
+        // docs/reference-model.md §5: 7->0, 8->1, 11->2, 12->3, 13->4, 17->5, 19->6, 20->7; the rest ignored.
         return switch (labelId) {
             case 7 -> 0;
             case 8 -> 1;

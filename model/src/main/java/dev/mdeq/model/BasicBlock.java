@@ -18,7 +18,7 @@ import dev.mdeq.model.layers.VariationalDropout;
 import dev.mdeq.model.layers.WeightNormConv2d;
 
 /**
- * The residual block of each branch of f ({@code mdeq_core.BasicBlock}, MDEQ-SPEC §1.2):
+ * The residual block of each branch of f ({@code mdeq_core.BasicBlock}, docs/reference-model.md §1.2):
  * <pre>
  * out = relu(gn1(conv1(z)))
  * out = gn2(drop(conv2(out)) + injection)

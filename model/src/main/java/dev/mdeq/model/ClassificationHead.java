@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The head of {@code MDEQClsNet} (MDEQ-SPEC §1.5): a Bottleneck per branch ({@code incre_modules}
+ * The head of {@code MDEQClsNet} (docs/reference-model.md §1.5): a Bottleneck per branch ({@code incre_modules}
  * widening C_i to 4*HEAD_CHANNELS[i]), stride-2 3x3 convolutions with bias + BatchNorm + ReLU
  * carrying the running sum from each branch to the next coarser one ({@code downsamp_modules}),
  * a 1x1 convolution with bias + BatchNorm + ReLU to FINAL_CHANSIZE ({@code final_layer}), global

@@ -27,7 +27,7 @@ import java.util.function.Function;
 
 /**
  * An MDEQ model ready to train and evaluate: the network ({@link MdeqNet}), its parameters on one
- * device, the equilibrium solvers of the config, and the three ways of running it (MDEQ-SPEC §4):
+ * device, the equilibrium solvers of the config, and the three ways of running it (docs/reference-model.md §4):
  * unrolled weight-tied pretraining, equilibrium forward with implicit, phantom or Jacobian-free
  * gradients, and equilibrium evaluation. See the package documentation for the API in use.
  */
@@ -187,7 +187,7 @@ public final class MdeqModel implements AutoCloseable {
     }
 
     /**
-     * The reference's training forward and exact implicit backward (MDEQ-SPEC §4.1): the head sees
+     * The reference's training forward and exact implicit backward (docs/reference-model.md §4.1): the head sees
      * {@code zf = f(z*)} (one application with graph); the loss gradient at zf is pushed through
      * {@code (I - J_f(zf))^-1} by solving {@code w = w J_f(zf) + grad} with vector-Jacobian products
      * on one kept graph of f at zf (detached weights, same dropout masks, so the products reach zf

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The MDEQ network as DJL blocks, named as the reference's state dict (MDEQ-SPEC §1, §6): the stem
+ * The MDEQ network as DJL blocks, named as the reference's state dict (docs/reference-model.md §1, §6): the stem
  * {@code downsample}, the injection transform {@code stage0} (when the reference has one), f_theta
  * {@code fullstage} ({@link MultiscaleLayer}) and the classification or segmentation head, whose
  * parts sit at the top level ({@code incre_modules...}, {@code classifier...}, {@code last_layer...}).
@@ -68,7 +68,7 @@ public final class MdeqNet extends NamedBlock {
 
     /**
      * Allocates every parameter on {@code manager} in type {@code type} and fills it with the
-     * reference's initial values (MDEQ-SPEC §1.7), drawn per parameter from {@code seed}.
+     * reference's initial values (docs/reference-model.md §1.7), drawn per parameter from {@code seed}.
      */
     public void initialize(NDManager manager, DataType type, long seed) {
         initialize(manager, type, inputShape(1));
@@ -103,7 +103,7 @@ public final class MdeqNet extends NamedBlock {
         return head;
     }
 
-    /** The branch-0 injection {@code x_0 = stage0(stem(images))} (MDEQ-SPEC §1.1). */
+    /** The branch-0 injection {@code x_0 = stage0(stem(images))} (docs/reference-model.md §1.1). */
     public NDArray inject(ForwardContext ctx, NDArray images) {
         NDArray x = stem.forward(ctx, images);
         return stage0 != null ? stage0.forward(ctx, x) : x;

@@ -23,7 +23,7 @@ import java.util.List;
 
 /**
  * f_theta, the multiscale equilibrium layer ({@code mdeq_core.MDEQModule}, state-dict prefix
- * {@code fullstage}, MDEQ-SPEC §1.2): per branch a residual block (the injection enters branch 0
+ * {@code fullstage}, docs/reference-model.md §1.2): per branch a residual block (the injection enters branch 0
  * only), then multiscale fusion {@code y_i = sum_j F_ij(b_j)} (j ascending; identity for j = i,
  * 1x1 conv + GroupNorm + nearest upsampling from coarser branches, chains of stride-2 3x3 conv +
  * GroupNorm with ReLU between from finer ones), then per branch ReLU, 1x1 (weight-normalised)

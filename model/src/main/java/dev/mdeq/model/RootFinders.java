@@ -26,7 +26,7 @@ interface RootFinders {
     /**
      * The solvers of {@code DEQ.F_SOLVER} / {@code DEQ.B_SOLVER} with the reference's thresholds
      * and tolerances ({@code MODEL.F_THRES} both ways unless {@code DEQ.USE_B_THRES}; eps {@code
-     * DEQ.F_EPS}/{@code DEQ.B_EPS} times sqrt(B*D) for the samples of this solve, MDEQ-SPEC §3.3).
+     * DEQ.F_EPS}/{@code DEQ.B_EPS} times sqrt(B*D) for the samples of this solve, docs/reference-model.md §3.3).
      */
     static RootFinders of(ExperimentConfig config) {
         return new RootFinders() {

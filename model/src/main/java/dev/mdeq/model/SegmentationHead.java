@@ -15,7 +15,7 @@ import dev.mdeq.model.layers.Sequential;
 import java.util.List;
 
 /**
- * The head of {@code MDEQSegNet} (MDEQ-SPEC §1.6): every branch upsampled to branch 0's size
+ * The head of {@code MDEQSegNet} (docs/reference-model.md §1.6): every branch upsampled to branch 0's size
  * (bilinear, align_corners=True), concatenated along channels (S = sum of C_i), then {@code
  * last_layer} = 1x1 conv with bias, BatchNorm, ReLU, and a FINAL_CONV_KERNEL conv with bias to the
  * classes. The output is at branch 0's resolution (1/4 of the input); the loss and the evaluation

@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * The shapes of the equilibrium state (one {@code (B, C_i, H_i, W_i)} array per branch) and the
  * mapping to and from the solver's {@code (B, D)} vector, in the reference's order ({@code
- * DEQFunc2d.list2vec}, MDEQ-SPEC §3.1): per sample, branch 0 in (C, H, W) row-major order, then
+ * DEQFunc2d.list2vec}, docs/reference-model.md §3.1): per sample, branch 0 in (C, H, W) row-major order, then
  * branch 1, and so on.
  *
  * @param branches the shape of each branch's state, batch first

@@ -1,6 +1,6 @@
 /**
  * The MDEQ model (Bai, Koltun, Kolter 2020) on DJL's PyTorch engine, faithful to the reference
- * implementation locuslab/mdeq (MDEQ-SPEC.md): the network, its equilibrium forward, and the
+ * implementation locuslab/mdeq (docs/reference-model.md): the network, its equilibrium forward, and the
  * gradients through the equilibrium.
  *
  * <h2>Pieces</h2>
@@ -54,7 +54,7 @@
  *
  * <h2>Gradients through the equilibrium ({@code DEQ.GRAD})</h2>
  * <ul>
- *   <li>{@code implicit} (default, the reference's, MDEQ-SPEC §4.1): z* is solved without graph;
+ *   <li>{@code implicit} (default, the reference's, docs/reference-model.md §4.1): z* is solved without graph;
  *       the head sees zf = f(z*) computed with graph; the loss gradient g at zf is pushed through
  *       (I - J_f(zf))^-1 by solving w = w J_f(zf) + g with {@code DEQ.B_SOLVER} (threshold
  *       {@code MODEL.F_THRES}, or {@code MODEL.B_THRES} with {@code DEQ.USE_B_THRES}), each

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * of 1 and 0) so that its fixed point is attractive, as a trained MDEQ's is: f's last GroupNorm
  * then scales the Jacobian by 0.1 while the biases keep z* away from 0, where the GroupNorms'
  * scale invariance would amplify it. At the reference's random initialisation f has no fixed point
- * a solver reaches (MDEQ-SPEC §3.3), and phantom gradients converge to the implicit one only where
+ * a solver reaches (docs/reference-model.md §3.3), and phantom gradients converge to the implicit one only where
  * the damped iteration is stable.
  */
 class EquilibriumGradientTest {

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Every reference preset builds a model with exactly the reference's trainable parameter count (MDEQ-SPEC §2). */
+/** Every reference preset builds a model with exactly the reference's trainable parameter count (docs/reference-model.md §2). */
 class ParameterCountTest {
 
     @ParameterizedTest(name = "{0}")

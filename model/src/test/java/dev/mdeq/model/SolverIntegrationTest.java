@@ -54,7 +54,7 @@ class SolverIntegrationTest {
 
     /**
      * At random initialisation the adjoint Broyden solve often never beats its zero start
-     * (MDEQ-SPEC §4.1): the reference then returns zero, so f, the injection and the stem get no
+     * (docs/reference-model.md §4.1): the reference then returns zero, so f, the injection and the stem get no
      * gradient at all; {@code BACKWARD_FALLBACK: best} returns the best later iterate instead.
      */
     @Test

@@ -4,7 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
-/** How a parameter's initial values are drawn (the reference's initialisation, MDEQ-SPEC §1.7). */
+/** How a parameter's initial values are drawn (the reference's initialisation, docs/reference-model.md §1.7). */
 @FunctionalInterface
 public interface ParameterInit {
 

@@ -11,7 +11,7 @@ import ai.djl.nn.Parameter;
  *
  * <p>The effective weight is computed once per model forward ({@link ForwardContext#derive}) and
  * shared by every f evaluation of that forward, as the reference's {@code _reset} does. Initial
- * values follow the reference's pitfall (MDEQ-SPEC §1.7): {@code v} keeps PyTorch's default
+ * values follow the reference's pitfall (docs/reference-model.md §1.7): {@code v} keeps PyTorch's default
  * {@code kaiming_uniform_(a=sqrt(5))}, U(+-1/sqrt(fan_in)), and {@code g = ||v||}, so the effective
  * weight starts equal to {@code v}.
  */

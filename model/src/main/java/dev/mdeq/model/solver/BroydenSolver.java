@@ -10,7 +10,7 @@ import java.util.function.Function;
 
 /**
  * Limited-memory "good" Broyden on the inverse Jacobian of g(x) = f(x) - x, as the reference
- * (locuslab/mdeq {@code lib/modules/broyden.py} at HEAD, MDEQ-SPEC §3.2):
+ * (locuslab/mdeq {@code lib/modules/broyden.py} at HEAD, docs/reference-model.md §3.2):
  * <pre>
  * B_inv = -I + sum_k u_k v_k^T (per sample), M = min(threshold, memory) pairs in ring buffers
  * update = g(x0)                     first step is a fixed-point step: x1 = f(x0)

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A model's parameters and buffers under the reference's state-dict names (MDEQ-SPEC §6), to and
+ * A model's parameters and buffers under the reference's state-dict names (docs/reference-model.md §6), to and
  * from any source of {@code Map<String, RawTensor>} (an {@code .npz}, a PyTorch checkpoint).
  *
  * <p>Loading understands what the reference's files contain (the rules of {@link ReferenceKeys}):

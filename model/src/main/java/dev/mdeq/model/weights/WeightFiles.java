@@ -67,7 +67,7 @@ public final class WeightFiles {
      *
      * @param source the file as named by the caller (path or URI)
      * @param format its format
-     * @param kind what kind of state dict it is (for PyTorch files MDEQ-SPEC §6's kinds)
+     * @param kind what kind of state dict it is (for PyTorch files the kinds of docs/reference-model.md §6)
      * @param tensors the model's entries by reference name
      * @param dropped entries of the file left out on purpose, with the reason (aliases, copies, class
      *     weights, the non-model entries of a training checkpoint)

@@ -1,5 +1,5 @@
 /**
- * Model weights under the reference's state-dict names (MDEQ-SPEC §6).
+ * Model weights under the reference's state-dict names (docs/reference-model.md §6).
  * <ul>
  *   <li>{@link dev.mdeq.model.weights.RawTensor}: a tensor as a file holds it, the common currency.</li>
  *   <li>{@link dev.mdeq.model.weights.Npy} / {@link dev.mdeq.model.weights.Npz}: NumPy's formats

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * An independent, deliberately plain re-implementation of the reference's Broyden (MDEQ-SPEC §3.2)
+ * An independent, deliberately plain re-implementation of the reference's Broyden (docs/reference-model.md §3.2)
  * in double arrays, keeping each sample's inverse Jacobian estimate as a dense D x D matrix
  * {@code B_inv = -I + sum u v^T}. {@code f.get(b)} is sample b's map. The ring buffer of M pairs is modelled by subtracting the pair
  * that a new one replaces. Stopping on the whole batch's residual, as the reference.

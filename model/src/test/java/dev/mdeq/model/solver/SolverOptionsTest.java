@@ -25,7 +25,7 @@ class SolverOptionsTest {
         SolverOptions forward = SolverOptions.forward(config, 64, D_TINY);
         assertEquals(22, forward.threshold());
         assertEquals(StopMode.REFERENCE, forward.stopMode());
-        // MDEQ-SPEC §3.3: 64 samples per GPU -> eps_f = 1e-5 * sqrt(64 * 30720) = 0.0140
+        // docs/reference-model.md §3.3: 64 samples per GPU -> eps_f = 1e-5 * sqrt(64 * 30720) = 0.0140
         assertEquals(1e-5 * Math.sqrt(64.0 * 30_720), forward.eps(), 1e-15);
         assertEquals(0.0140, forward.eps(), 5e-5);
         assertEquals(27, forward.broydenMemory());

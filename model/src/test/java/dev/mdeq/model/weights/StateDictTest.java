@@ -153,7 +153,7 @@ class StateDictTest extends ManagedTest {
         MdeqNet net = MdeqNet.build(Architecture.from(Presets.load("imagenet/cls_mdeq_SMALL", List.of())));
         Map<String, String> shapes = net.namedParameters().entrySet().stream().collect(Collectors.toMap(
                 Map.Entry::getKey, e -> e.getValue().getShape().toString(), (a, b) -> a, LinkedHashMap::new));
-        // MDEQ-SPEC §6 (the aliases fullstage_copy.* and deq.* excluded: a loader ignores them).
+        // docs/reference-model.md §6 (the aliases fullstage_copy.* and deq.* excluded: a loader ignores them).
         assertEquals("(32, 3, 3, 3)", shapes.get("downsample.0.weight"));
         assertEquals("()", shapes.get("downsample.1.num_batches_tracked"));
         assertEquals("(32, 32, 1, 1)", shapes.get("stage0.0.weight"));

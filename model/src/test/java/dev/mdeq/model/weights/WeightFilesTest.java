@@ -76,7 +76,7 @@ class WeightFilesTest {
 
     @Test
     void theFixtureKeysAreExactlyTheModelsStateDict() {
-        // make_fixtures.py builds the reference's names by hand from MDEQ-SPEC §6; the model builds
+        // make_fixtures.py builds the reference's names by hand from docs/reference-model.md §6; the model builds
         // them from its blocks. Same keys, same order (the reference's registration order), same shapes.
         Map<String, RawTensor> fixture = expectedTiny();
         try (MdeqModel model = model(CLS, 1)) {
@@ -278,6 +278,16 @@ class WeightFilesTest {
             String cut = s3.uri("weights/cut.pth");
             e = assertThrows(InvalidInputException.class, () -> WeightFiles.contents(cut));
             assertTrue(e.getMessage().startsWith(cut + ": truncated or corrupt zip archive"), e.getMessage());
+
+            // read(location, setting): the trainer's and the evaluator's one way in, the same from a
+            // store, a file: URI or a plain path; every refusal names the setting first
+            assertEquals(WeightFiles.read(local).keySet(), WeightFiles.read(uri, "TRAIN.MODEL_FILE").keySet());
+            assertEquals(WeightFiles.read(local).keySet(), WeightFiles.read(local.toString(), "--weights").keySet());
+            e = assertThrows(InvalidInputException.class, () -> WeightFiles.read(missing, "MODEL.PRETRAINED"));
+            assertEquals("MODEL.PRETRAINED: weights file " + missing + " does not exist", e.getMessage());
+            Path absent = dir.resolve("absent.pth");
+            e = assertThrows(InvalidInputException.class, () -> WeightFiles.read("file:" + absent, "TEST.MODEL_FILE"));
+            assertEquals("TEST.MODEL_FILE: weights file " + absent + " does not exist", e.getMessage());
         }
     }
 

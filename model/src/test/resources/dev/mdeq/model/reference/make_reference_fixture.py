@@ -1,6 +1,6 @@
 """Makes the PyTorch cross-check fixtures for ReferenceCrossCheckTest.
 
-An independent PyTorch (float64) implementation of the MDEQ network as MDEQ-SPEC.md section 1
+An independent PyTorch (float64) implementation of the MDEQ network as docs/reference-model.md §1
 describes the reference (locuslab/mdeq), written with torch's own GroupNorm, BatchNorm, weight-norm
 formula and interpolation. It draws random weights under the reference's state-dict names, runs
 the stem, one application of f, the heads and the unrolled forward, and saves inputs, weights and

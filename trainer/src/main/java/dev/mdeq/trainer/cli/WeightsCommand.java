@@ -40,7 +40,7 @@ public final class WeightsCommand {
      */
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = {"Read a PyTorch checkpoint of the reference MDEQ (.pth, .pth.tar, .pkl; or an .npz), map it"
-                    + " onto the model of a config (MDEQ-SPEC 6: model./module. prefixes stripped; fullstage_copy.*,"
+                    + " onto the model of a config (docs/reference-model.md §6: model./module. prefixes stripped; fullstage_copy.*,"
                     + " deq.* aliases, loss weights and training-checkpoint entries ignored; weight-norm pairs"
                     + " converted when the config has WNORM false) and write the model's entries as an .npz in the"
                     + " reference's names.",
@@ -108,7 +108,7 @@ public final class WeightsCommand {
 
     /** {@code mdeq weights inspect FILE}: what a PyTorch checkpoint holds, read without Python. */
     @Command(name = "inspect", mixinStandardHelpOptions = true,
-            description = {"List what a PyTorch checkpoint holds: format, kind (MDEQ-SPEC 6), entries with shapes"
+            description = {"List what a PyTorch checkpoint holds: format, kind (docs/reference-model.md §6), entries with shapes"
                     + " and dtypes, parameter count.",
                 "The file is read in Java (zip or legacy torch.save format); nothing in it is run."})
     public static final class Inspect implements Runnable {

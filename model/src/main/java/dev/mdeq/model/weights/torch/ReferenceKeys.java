@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Which entries of a reference MDEQ state dict belong to the model, under which name (the
- * reference's own names: MDEQ-SPEC §6, §1.8). Mapping those names onto this project's model is
+ * reference's own names: docs/reference-model.md §6, §1.8). Mapping those names onto this project's model is
  * the model loader's job. The rules, in order:
  * <ol>
  *   <li>FullModel state dicts (segmentation): {@code loss.*} is dropped (the Cityscapes class

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * A PyTorch checkpoint file ({@code torch.save}, zip or legacy format) read in plain Java: its
- * state dict and what kind of MDEQ checkpoint it is (MDEQ-SPEC §6). Opening parses the pickle and
+ * state dict and what kind of MDEQ checkpoint it is (docs/reference-model.md §6). Opening parses the pickle and
  * checks every tensor against its storage; elements are read only by {@link #stateDict()},
  * {@link #modelStateDict()} or {@link #read}, straight from the file (so close it when done).
  * <p>

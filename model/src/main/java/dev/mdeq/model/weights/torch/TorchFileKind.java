@@ -1,7 +1,7 @@
 package dev.mdeq.model.weights.torch;
 
 /**
- * The shapes of MDEQ checkpoint that MDEQ-SPEC §6 describes, recognised by their content.
+ * The shapes of MDEQ checkpoint that docs/reference-model.md §6 describes, recognised by their content.
  */
 public enum TorchFileKind {
     /** A bare MDEQClsNet state dict: released ImageNet .pkl, model_best.pth.tar, final_state.pth.tar. */

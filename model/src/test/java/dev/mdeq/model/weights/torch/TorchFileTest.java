@@ -76,7 +76,7 @@ class TorchFileTest {
         assertTrue(bare.containsKey("fullstage.branches.0.blocks.0.conv1.weight_g"));
         assertTrue(bare.containsKey("downsample.1.num_batches_tracked"));
         assertTrue(bare.keySet().stream().noneMatch(key -> key.startsWith("fullstage_copy.") || key.startsWith("deq.")));
-        // demo/cls_mdeq_tiny has DOWNSAMPLE_TIMES 0 and 2 branches: no stage0 (MDEQ-SPEC 1.1).
+        // demo/cls_mdeq_tiny has DOWNSAMPLE_TIMES 0 and 2 branches: no stage0 (docs/reference-model.md §1.1).
         assertTrue(bare.keySet().stream().noneMatch(key -> key.startsWith("stage0.")));
     }
 
