@@ -54,29 +54,6 @@ class TrainCommandTest {
     }
 
     @Test
-    void aSavedConfigWithAnOutOfRangeSolverSettingStopsBeforeAnyStep() throws Exception {
-        // What an operator pod runs: the run folder's own config.yaml, here with DEQ.ANDERSON_M 1,
-        // which the Anderson solver would only meet after the pretraining steps.
-        Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 10, 4);
-        String yaml = dev.mdeq.config.ConfigLoader.loadFileOrPreset("demo/cls_mdeq_tiny",
-                TrainingFixtures.tinyOverrides(data, "DEQ.F_SOLVER", "anderson")).toYaml();
-        assertTrue(yaml.contains("ANDERSON_M: 6"), yaml);
-        Path run = Files.createDirectories(temp.resolve("run"));
-        Files.writeString(run.resolve(RunLayout.CONFIG), yaml.replace("ANDERSON_M: 6", "ANDERSON_M: 1"));
-        CommandLine commandLine = new CommandLine(new TrainCommand());
-        AtomicReference<Exception> thrown = new AtomicReference<>();
-        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            thrown.set(e);
-            return ExitCodes.INVALID_INPUT;
-        });
-        assertEquals(ExitCodes.INVALID_INPUT, commandLine.execute("--run", "file:" + run));
-        assertInstanceOf(dev.mdeq.config.ConfigException.class, thrown.get());
-        assertTrue(thrown.get().getMessage().contains("DEQ.ANDERSON_M must be at least 2"), thrown.get().getMessage());
-        assertFalse(Files.exists(run.resolve(RunLayout.CHECKPOINTS)), "no step ran, no checkpoint was written");
-        assertFalse(Files.exists(run.resolve(RunLayout.METRICS)), "no step ran, no metrics were logged");
-    }
-
-    @Test
     void progressLogPrintsStepLinesAndJsonEventsWithoutAConsole() throws Exception {
         Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 10, 4);
         String err = train(data, "log");
