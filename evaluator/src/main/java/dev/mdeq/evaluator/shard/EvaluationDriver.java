@@ -123,7 +123,7 @@ public final class EvaluationDriver {
                 : EvalLayout.shardProgress(context.evalId(), shard.index(), shard.count());
         ProgressReporter.Builder pb = ProgressReporter.builder(
                         shard.isWhole() ? "evaluate" : "evaluate shard " + shard, Progress.Phase.EVALUATING, slice.size())
-                .unit("images").heartbeatTo(runStore, progressKey, Duration.ofSeconds(15))
+                .unit("images").detailOrder("mIoU", "top1").heartbeatTo(runStore, progressKey, Duration.ofSeconds(15))
                 .clocks(System::nanoTime, clock);
         progressOptions.accept(pb);
         ProgressReporter progress = pb.start();

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -172,10 +173,13 @@ public final class DatasetCommand {
         @Parameters(paramLabel = "KEY VALUE", description = "config overrides such as DATASET.ROOT s3://bucket/data")
         List<String> overrides = new ArrayList<>();
 
+        @Mixin
+        ProgressOptions progress = new ProgressOptions();
+
         @Override
         public void run() {
             ExperimentConfig c = ConfigLoader.loadFileOrPreset(config, overrides);
-            System.out.println(Datasets.localRoot(c));
+            System.out.println(Datasets.localRoot(c, progress::apply));
         }
     }
 }

@@ -99,9 +99,9 @@ final class TrainingSession implements AutoCloseable {
     private volatile double lastSaveSeconds = -1;
     private long sessionClock = System.nanoTime();
     private int protectiveBreaks;
-    private long startStep;
     private MetricsLog metrics;
     private ProgressReporter reporter;
+    private Thread loopThread;
     private final IntervalStats interval = new IntervalStats();
     private Double lastMetric;
 
@@ -159,18 +159,19 @@ final class TrainingSession implements AutoCloseable {
     /** Trains until the end, a stop request or a divergence. */
     TrainingResult train() {
         resumeOrStart();
-        // The reporter counts this process's steps (its rate and ETA then hold after a resume);
-        // the heartbeat's step, total and ETA are the run's (decorate).
-        startStep = state.step();
-        reporter = ProgressReporter.builder("train", phaseNow(), Math.max(0, totalSteps - startStep))
+        // The reporter counts the run's steps; its rate and ETA only this process's (they then hold
+        // after a resume). The heartbeat's ETA is the last interval's (decorate).
+        loopThread = Thread.currentThread();
+        reporter = ProgressReporter.builder("train", phaseNow(), totalSteps)
+                .startAt(state.step())
                 .unit("steps")
+                .detailOrder("loss", "mIoU", "top1")
                 .console(console)
                 .out(out)
                 .logInterval(Duration.ofSeconds(30))
                 .heartbeatTo(run, RunLayout.PROGRESS, HEARTBEAT)
                 .decorate(this::decorate)
                 .start();
-        reporter.detail("step", state.step() + "/" + totalSteps);
         Thread watchdog = new Thread(this::watchdog, "mdeq-shutdown-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
@@ -282,9 +283,8 @@ final class TrainingSession implements AutoCloseable {
             }
         }
         interval.add(result, lr, gradNorm, batch.size(), pretraining, dataWaitSeconds);
-        reporter.detail("step", state.step() + "/" + totalSteps);
-        reporter.set(state.step() - startStep);
         reporter.detail("loss", String.format("%.4f", result.loss()));
+        reporter.set(state.step());
         if (state.step() % Math.max(1, config.printFreq()) == 0) {
             logInterval(pretraining);
         }
@@ -685,9 +685,14 @@ final class TrainingSession implements AutoCloseable {
         }
     }
 
+    /** A line of the trainer's; on a terminal above the progress bar (the watchdog's just after it). */
     private void log(String line) {
-        out.println((console ? "\n" : "") + "train: " + line);
-        out.flush();
+        if (reporter != null && Thread.currentThread() == loopThread) {
+            reporter.message("train: " + line);
+        } else {
+            out.println((console ? "\n" : "") + "train: " + line);
+            out.flush();
+        }
     }
 
     @Override
