@@ -179,7 +179,11 @@ public final class ProgressReporter implements AutoCloseable {
         }
     }
 
-    /** Ends the bar line, logs a final line and sends a final heartbeat (once). */
+    /**
+     * Ends the bar line, logs a final line and sends a final heartbeat (once). The message goes to
+     * the log line and the heartbeat; on a terminal the command prints its result itself, so the
+     * bar's last frame is left as it is.
+     */
     public void finish(Progress.Phase finalPhase, String message) {
         if (finished) {
             return;
@@ -191,9 +195,6 @@ public final class ProgressReporter implements AutoCloseable {
             drawBar(now);
             out.println();
             lastBarLength = 0; // later messages are plain lines
-            if (message != null) {
-                out.println(label + ": " + message);
-            }
         } else {
             logLine(now, "finished", message);
         }

@@ -94,9 +94,10 @@ class ProgressReporterTest {
         assertEquals(half, output());
         elapse(1);
         p.advance(4);
-        p.finish(Progress.Phase.SUCCEEDED, null);
+        p.finish(Progress.Phase.SUCCEEDED, "report written to x");
         assertTrue(output().contains("[##############################] 10/10 images 100%"), output());
-        assertTrue(output().endsWith("\n"), "the bar line is ended");
+        assertTrue(output().endsWith("5.00 images/s\n"), "the bar line is ended: " + output());
+        assertFalse(output().contains("report written"), "the result is left to the command: " + output());
         assertFalse(output().contains("{"), "no JSON on a terminal");
     }
 
