@@ -4,7 +4,6 @@ import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
-import dev.mdeq.runstore.storage.StoreUri;
 import dev.mdeq.trainer.data.CityscapesDataset;
 import dev.mdeq.trainer.data.CityscapesLabels;
 import dev.mdeq.trainer.data.Cifar10Dataset;
@@ -64,6 +63,11 @@ public final class DatasetCommand {
 
         @Override
         public void run() {
+            Arguments.folderToWrite(spec, "--out", out);
+            if (threads < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1, got "
+                        + threads);
+            }
             int[] hw = parseSize(size);
             int valImages = val != null ? val : Math.max(1, images / 4);
             SyntheticCityscapes.Spec s;
@@ -81,7 +85,6 @@ public final class DatasetCommand {
         }
 
         private List<String> write(SyntheticCityscapes.Spec s) {
-            parseUri(out);
             try (ObjectStore store = ObjectStores.open(out)) {
                 return SyntheticCityscapes.generate(s, store::putBytes, threads);
             }
@@ -98,14 +101,6 @@ public final class DatasetCommand {
             }
             throw new CommandLine.ParameterException(spec.commandLine(), "--size " + text
                     + ": expected HEIGHTxWIDTH, e.g. 256x512");
-        }
-
-        private StoreUri parseUri(String text) {
-            try {
-                return StoreUri.parse(text);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--out: " + e.getMessage());
-            }
         }
     }
 

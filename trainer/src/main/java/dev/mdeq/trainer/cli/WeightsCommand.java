@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mdeq weights}: weight files, including the reference MDEQ's PyTorch checkpoints. */
 @Command(name = "weights", mixinStandardHelpOptions = true,
-        description = "Weight files, including PyTorch checkpoints of the reference MDEQ (.pth, .pkl, .pth.tar).",
+        description = "Weight files: .npz and the reference MDEQ's PyTorch checkpoints.",
         subcommands = {WeightsCommand.Inspect.class, WeightsCommand.Import.class})
 public final class WeightsCommand {
 
@@ -58,7 +58,7 @@ public final class WeightsCommand {
         String config;
 
         @Option(names = "--to", required = true, paramLabel = "URI",
-                description = "where to write the .npz: a path, file:/path or s3://bucket/key")
+                description = "the .npz to write (file or s3://bucket/key)")
         String to;
 
         @Option(names = "--partial", description = "load only the entries both the file and the model have"
@@ -79,6 +79,9 @@ public final class WeightsCommand {
 
         @Override
         public Integer call() {
+            Arguments.existingObject(spec, "--from", from, "the weights file");
+            Arguments.storeUri(spec, "--to", to);
+            WeightFiles.checkWritable(to, force);
             PrintWriter out = spec.commandLine().getOut();
             ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
             StateDict.Mode mode = partial ? StateDict.Mode.MATCHING : StateDict.Mode.STRICT;
@@ -124,6 +127,7 @@ public final class WeightsCommand {
 
         @Override
         public void run() {
+            Arguments.existingFile(spec, "FILE", file, "the checkpoint file");
             PrintWriter out = spec.commandLine().getOut();
             try (TorchCheckpoint checkpoint = TorchCheckpoint.open(file)) {
                 Map<String, TensorInfo> entries = checkpoint.entries();

@@ -218,6 +218,21 @@ class WeightsCommandTest {
     }
 
     @Test
+    void theTargetIsCheckedBeforeTheWeightsAreRead() throws IOException {
+        Path target = Files.writeString(dir.resolve("keep.npz"), "precious");
+        Path noise = Files.write(dir.resolve("noise.pth"), new byte[] {1, 2, 3});
+        Exception e = failure(new WeightsCommand(), "import", "--from", noise.toString(), "--config", CLS, "--to",
+                target.toString());
+        assertTrue(e.getMessage().contains(target + " already exists"), "not the content's problem: " + e.getMessage());
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = new CommandLine(new WeightsCommand()).setErr(new PrintWriter(err));
+        assertEquals(2, commandLine.execute("import", "--from", dir.resolve("none.pth").toString(), "--config", CLS,
+                "--to", dir.resolve("out.npz").toString()));
+        assertTrue(err.toString().startsWith("--from: the weights file " + dir.resolve("none.pth") + " does not exist"),
+                err.toString());
+    }
+
+    @Test
     void importOfABadFileFailsWithItsMessage() throws IOException {
         byte[] good = Files.readAllBytes(FIXTURES.resolve("tiny_bare_legacy.pkl"));
         Map<Path, String> cases = Map.of(
