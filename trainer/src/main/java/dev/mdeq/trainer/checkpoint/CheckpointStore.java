@@ -1,6 +1,7 @@
 package dev.mdeq.trainer.checkpoint;
 
 import dev.mdeq.runstore.run.CheckpointManifest;
+import dev.mdeq.runstore.run.Listing;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.LocalFolders;
 import dev.mdeq.runstore.storage.ObjectInfo;
@@ -245,7 +246,8 @@ public final class CheckpointStore {
             }
         }
         if (!deleted.isEmpty()) {
-            log.accept("deleted old checkpoints " + deleted + "; kept " + kept);
+            // every epoch says this: one short line
+            log.accept("deleted " + Listing.some(deleted) + "; " + kept.size() + " kept");
         }
         return deleted;
     }

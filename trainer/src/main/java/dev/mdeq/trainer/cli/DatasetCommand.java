@@ -133,7 +133,7 @@ public final class DatasetCommand {
 
         private static void describe(PrintStream out, String name, ImageDataset d, DataOrder order) {
             Sample s = d.get(0, DataRandom.forSample(order.seed(), 0, 0));
-            out.printf("%s: %s; sample %dx%dx%d (CxHxW after transforms); %d batches of %d per epoch%s%n", name,
+            out.printf("%s: %s%n  sample %dx%dx%d (CxHxW after transforms); %d batches of %d per epoch%s%n", name,
                     d.description(), s.channels(), s.height(), s.width(), order.batchesPerEpoch(), order.batchSize(),
                     order.samplesPerEpoch() < d.size() ? " (drop_last skips " + (d.size() - order.samplesPerEpoch())
                             + ")" : "");

@@ -157,23 +157,33 @@ public final class WeightsCommand {
                         parameters, buffers);
                 out.printf("dtypes:     %s%n", dtypes.toString().replaceAll("[{}]", ""));
                 out.println();
+                List<String[]> rows = new ArrayList<>();
                 if (all) {
                     ReferenceKeys keys = checkpoint.referenceKeys();
                     entries.forEach((key, info) -> {
                         String reason = keys.dropReason(key);
                         String note = !reason.isEmpty() ? "dropped: " + reason
                                 : keys.modelName(key).equals(key) ? "" : "model: " + keys.modelName(key);
-                        printRow(out, key, info, note);
+                        rows.add(new String[] {key, info.shapeText(), dtypeText(info), note});
                     });
                 } else {
-                    model.forEach((key, info) -> printRow(out, key, info, ""));
+                    model.forEach((key, info) -> rows.add(new String[] {key, info.shapeText(), dtypeText(info), ""}));
                 }
+                printTable(out, rows);
             }
             out.flush();
         }
 
-        private static void printRow(PrintWriter out, String key, TensorInfo info, String note) {
-            out.printf("%-60s %-18s %-18s %s%n", key, info.shapeText(), dtypeText(info), note);
+        /** Columns as wide as their widest cell (fixed widths made 99-character rows), no trailing blanks. */
+        private static void printTable(PrintWriter out, List<String[]> rows) {
+            int[] widths = new int[3];
+            for (String[] row : rows) {
+                for (int i = 0; i < widths.length; i++) {
+                    widths[i] = Math.max(widths[i], row[i].length());
+                }
+            }
+            String format = "%-" + widths[0] + "s  %-" + widths[1] + "s  %-" + widths[2] + "s  %s";
+            rows.forEach(row -> out.println(String.format(format, (Object[]) row).stripTrailing()));
         }
 
         private static String dtypeText(TensorInfo info) {

@@ -82,6 +82,10 @@ class WeightsCommandTest {
         assertTrue(out.lines().anyMatch(line -> line.matches(
                 "fullstage\\.branches\\.1\\.blocks\\.0\\.conv1\\.weight_v +\\(32, 16, 3, 3\\) +float32 *")), out);
         assertTrue(out.lines().noneMatch(line -> line.startsWith("deq.") || line.startsWith("fullstage_copy.")), out);
+        List<String> table = List.of(out.substring(out.indexOf("\n\n") + 2).split("\n"));
+        assertEquals(expected.get("model_entries").size(), table.size(), out);
+        assertTrue(table.stream().allMatch(row -> row.length() < 80 && !row.endsWith(" ")),
+                "columns as wide as their cells, no trailing blanks: " + out);
     }
 
     @Test
