@@ -53,6 +53,7 @@ public final class ProgressReporter implements AutoCloseable {
     private long lastBar;
     private long lastHeartbeat;
     private int lastBarLength;
+    private int lastWidth;
     private boolean heartbeatFailed;
     private boolean finished;
 
@@ -216,9 +217,12 @@ public final class ProgressReporter implements AutoCloseable {
         List<BarLine.Field> fields = new ArrayList<>();
         int primary = barFields(fields);
         String line = BarLine.render(label, total > 0 ? (double) done / total : Double.NaN, fields, primary, width);
-        // Blank what is left of a longer previous frame, within the width (a wider one has wrapped anyway).
-        int blank = Math.min(lastBarLength, BarLine.room(width)) - line.length();
+        // Blank what is left of a longer previous frame, within the width (a wider one has wrapped anyway);
+        // after a resize the terminal may have rejoined wrapped rows: blank the whole row.
+        int previous = lastWidth == 0 || width == lastWidth ? lastBarLength : BarLine.room(width);
+        int blank = Math.min(previous, BarLine.room(width)) - line.length();
         lastBarLength = line.length();
+        lastWidth = width;
         out.print("\r" + line + " ".repeat(Math.max(0, blank)));
         out.flush();
     }

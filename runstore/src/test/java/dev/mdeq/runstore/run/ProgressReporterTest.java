@@ -169,7 +169,14 @@ class ProgressReporterTest {
         columns.set(100);
         elapse(1);
         p.set(30);
-        assertTrue(frames().get(frames().size() - 1).contains("loss=1.2076 mIoU=47.70"), output());
+        String wider = frames().get(frames().size() - 1);
+        assertTrue(wider.contains("loss=1.2076 mIoU=47.70"), wider);
+        assertEquals(99, wider.length(), "the terminal may have rejoined the rows of the narrow frame: the whole row "
+                + "is blanked");
+        elapse(1);
+        p.set(40);
+        String same = frames().get(frames().size() - 1);
+        assertEquals(same.strip().length(), same.length(), "no blanking when the width stays: '" + same + "'");
     }
 
     @Test
