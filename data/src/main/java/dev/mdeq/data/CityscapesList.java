@@ -1,6 +1,7 @@
 package dev.mdeq.data;
 
 import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.run.Listing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,26 +87,22 @@ public record CityscapesList(Path file, Path folder, List<Entry> entries) {
 
     private void checkFilesExist() {
         List<String> missing = new ArrayList<>();
-        int[] count = {0};
         for (Entry e : entries) {
-            checkExists(e, "image", e.image(), missing, count);
+            checkExists(e, "image", e.image(), missing);
             if (e.label() != null) {
-                checkExists(e, "label", e.label(), missing, count);
+                checkExists(e, "label", e.label(), missing);
             }
         }
-        if (count[0] > 0) {
-            throw new InvalidInputException(file + ": " + count[0] + " file(s) named by the list do not exist; "
-                    + String.join("; ", missing) + (count[0] > missing.size() ? "; ..." : ""));
+        if (!missing.isEmpty()) {
+            throw new InvalidInputException(file + ": " + missing.size() + " file(s) named by the list do not exist; "
+                    + Listing.some(missing, "; "));
         }
     }
 
-    private void checkExists(Entry e, String kind, String relative, List<String> missing, int[] count) {
+    private void checkExists(Entry e, String kind, String relative, List<String> missing) {
         Path path = folder.resolve(relative);
         if (!Files.isRegularFile(path)) {
-            count[0]++;
-            if (missing.size() < 5) {
-                missing.add("line " + e.line() + ": " + kind + " " + relative + " not found (" + path + ")");
-            }
+            missing.add("line " + e.line() + ": " + kind + " " + relative + " not found (" + path + ")");
         }
     }
 }

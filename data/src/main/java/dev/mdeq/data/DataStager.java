@@ -1,5 +1,7 @@
 package dev.mdeq.data;
 
+import dev.mdeq.runstore.run.Progress;
+import dev.mdeq.runstore.run.ProgressReporter;
 import dev.mdeq.runstore.storage.ObjectInfo;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
@@ -25,14 +27,15 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Copies a data set from object storage to a local cache folder, once: every object below the
@@ -44,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * partial, missing) is fetched again. Downloads go to a {@code .part} file first and are renamed
  * only after their size (and, for an ETag that is a plain MD5, their MD5) is verified, so an
  * interrupted stage leaves no half file under a real name and the next run resumes where it
- * stopped. A lock file serialises stagers sharing one cache (pods sharing a volume).
+ * stopped. A lock file serialises stagers sharing one cache (pods sharing a volume). The downloads
+ * show their progress ({@link ProgressReporter}: a bar on a terminal, log lines otherwise).
  */
 public final class DataStager {
     /** The manifest file in each staged folder. */
@@ -52,11 +56,11 @@ public final class DataStager {
     private static final String LOCK = ".mdeq-staged.lock";
     private static final String PART = ".mdeq-part";
     private static final Pattern MD5_ETAG = Pattern.compile("[0-9a-fA-F]{32}");
-    private static final Logger LOG = LoggerFactory.getLogger(DataStager.class);
 
     private final Path cacheDir;
     private final int threads;
     private final boolean verifyMd5;
+    private final Consumer<ProgressReporter.Builder> progressOptions;
 
     /**
      * @param cacheDir the cache root ({@link #defaultCacheDir()})
@@ -65,12 +69,22 @@ public final class DataStager {
      *     encryption makes ETags something else)
      */
     public DataStager(Path cacheDir, int threads, boolean verifyMd5) {
+        this(cacheDir, threads, verifyMd5, p -> { });
+    }
+
+    private DataStager(Path cacheDir, int threads, boolean verifyMd5, Consumer<ProgressReporter.Builder> progress) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         this.cacheDir = cacheDir;
         this.threads = threads;
         this.verifyMd5 = verifyMd5;
+        this.progressOptions = progress;
+    }
+
+    /** This stager with its progress shown as {@code options} set (e.g. a bar or log lines, where to). */
+    public DataStager withProgress(Consumer<ProgressReporter.Builder> options) {
+        return new DataStager(cacheDir, threads, verifyMd5, options);
     }
 
     /**
@@ -163,13 +177,22 @@ public final class DataStager {
         }
         long bytes = 0;
         if (!toFetch.isEmpty()) {
-            LOG.info("staging {} of {} files from {} to {}", toFetch.size(), objects.size(), store.root(), folder);
-            bytes = fetchAll(store, folder, toFetch);
+            ProgressReporter.Builder builder = ProgressReporter.builder("stage", Progress.Phase.STAGING_DATA,
+                    toFetch.size()).unit("files").detailOrder("MB");
+            progressOptions.accept(builder);
+            try (ProgressReporter progress = builder.start()) {
+                progress.message("stage: fetching " + toFetch.size() + " of " + objects.size() + " files from "
+                        + store.root() + " to " + folder);
+                bytes = fetchAll(store, folder, toFetch, progress);
+                progress.finish(Progress.Phase.SUCCEEDED, String.format(Locale.ROOT, "fetched %d files (%.1f MB)",
+                        toFetch.size(), bytes / 1e6));
+            }
         }
         return new Result(folder, objects.size(), toFetch.size(), reused, bytes);
     }
 
-    private long fetchAll(ObjectStore store, Path folder, List<ObjectInfo> toFetch) throws IOException {
+    private long fetchAll(ObjectStore store, Path folder, List<ObjectInfo> toFetch, ProgressReporter progress)
+            throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, toFetch.size()), r -> {
             Thread t = new Thread(r, "mdeq-stage");
             t.setDaemon(true);
@@ -182,20 +205,23 @@ public final class DataStager {
             if (tornTail) {
                 manifest.write("\n");
             }
-            List<Future<Long>> futures = new ArrayList<>();
+            // Completion order, so that the progress (drawn in this thread) follows the downloads.
+            CompletionService<Long> downloads = new ExecutorCompletionService<>(pool);
             for (ObjectInfo info : toFetch) {
-                futures.add(pool.submit(() -> {
+                downloads.submit(() -> {
                     long size = fetch(store, folder, info);
                     synchronized (manifest) {
                         manifest.write(info.size() + " " + etagOf(info) + " " + info.key() + "\n");
                         manifest.flush();
                     }
                     return size;
-                }));
+                });
             }
             long total = 0;
-            for (Future<Long> f : futures) {
-                total += f.get();
+            for (int i = 0; i < toFetch.size(); i++) {
+                total += downloads.take().get();
+                progress.detail("MB", String.format(Locale.ROOT, "%.1f", total / 1e6));
+                progress.advance(1);
             }
             return total;
         } catch (ExecutionException e) {

@@ -6,12 +6,14 @@ import dev.mdeq.config.Task;
 import dev.mdeq.config.TestConfig;
 import dev.mdeq.config.TrainConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.run.ProgressReporter;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.StoreUri;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -84,7 +86,12 @@ public final class Datasets {
      * ({@link DataStager#withDefaults()}) and S3 settings from the environment.
      */
     public static Path localRoot(ExperimentConfig config) {
-        return localRoot(config, DataStager.withDefaults(), ObjectStores::open);
+        return localRoot(config, p -> { });
+    }
+
+    /** {@link #localRoot(ExperimentConfig)} with the staging's progress shown as {@code progress} sets. */
+    public static Path localRoot(ExperimentConfig config, Consumer<ProgressReporter.Builder> progress) {
+        return localRoot(config, DataStager.withDefaults().withProgress(progress), ObjectStores::open);
     }
 
     /**

@@ -15,7 +15,9 @@ import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.StorageException;
 import dev.mdeq.runstore.storage.StoreUri;
 import dev.mdeq.runstore.testing.S3TestServer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,6 +89,29 @@ class DataStagerTest {
             assertEquals(dir.resolve("cache/datasets/file").resolve(source.toString().substring(1)), r.folder());
             assertTrue(Files.isRegularFile(r.folder().resolve("sub/a.bin")));
             assertFalse(Files.exists(r.folder().resolve("test_batch.bin")));
+        }
+    }
+
+    @Test
+    void theDownloadsShowTheirProgressOnABarThatFitsTheTerminal() {
+        Path source = dir.resolve("source");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectStore store = ObjectStores.open(StoreUri.ofPath(source).toString())) {
+            fill(store);
+            DataStager stager = new DataStager(dir.resolve("cache"), 2, true)
+                    .withProgress(p -> p.console(true).columns(() -> 80).out(new PrintStream(bytes, true,
+                            StandardCharsets.UTF_8)));
+            stager.stage(store);
+            String shown = bytes.toString(StandardCharsets.UTF_8);
+            assertTrue(shown.startsWith("stage: fetching 3 of 3 files from "), shown);
+            List<String> lines = List.of(shown.split("\n"));
+            assertEquals(2, lines.size(), shown);
+            String lastFrame = lines.get(1).substring(lines.get(1).lastIndexOf('\r') + 1);
+            assertTrue(lastFrame.matches("stage \\[#+\\] 3/3 files 100% [0-9.]+ files/s MB=0\\.0 *"), lastFrame);
+            assertTrue(lastFrame.length() < 80, lastFrame);
+            bytes.reset();
+            stager.stage(store);
+            assertEquals("", bytes.toString(StandardCharsets.UTF_8), "nothing to fetch, nothing shown");
         }
     }
 

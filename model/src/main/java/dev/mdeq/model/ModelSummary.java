@@ -107,9 +107,10 @@ public record ModelSummary(Architecture arch, List<Part> parts, long trainablePa
     /** The summary as a table for the terminal. */
     public String render(String title) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "MDEQ %s: %s, %d branches %s, expansion %d, input 3x%dx%d%n", title,
-                arch.task().name().toLowerCase(Locale.ROOT), arch.branches(), arch.channels(), arch.expansion(),
-                arch.inputHeight(), arch.inputWidth()));
+        // lines of at most 80 columns, for the largest presets too
+        out.append(String.format(Locale.ROOT, "MDEQ %s: %s, input 3x%dx%d%n  %d branches %s, expansion %d%n", title,
+                arch.task().name().toLowerCase(Locale.ROOT), arch.inputHeight(), arch.inputWidth(), arch.branches(),
+                arch.channels(), arch.expansion()));
         out.append(String.format(Locale.ROOT, "%-32s %14s %16s%n", "part", "parameters", "MFLOP/sample"));
         for (Part part : parts) {
             out.append(String.format(Locale.ROOT, "%-32s %,14d %16s%n", part.name(), part.parameters(),
@@ -127,11 +128,10 @@ public record ModelSummary(Architecture arch, List<Part> parts, long trainablePa
             branches.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%dx%dx%d", s.get(1), s.get(2),
                     s.get(3)));
         }
-        out.append(String.format(Locale.ROOT, "equilibrium state per sample: D = %,d (%s)%n", state.perSample(),
+        out.append(String.format(Locale.ROOT, "equilibrium state per sample: D = %,d%n  (%s)%n", state.perSample(),
                 branches));
-        out.append(String.format(Locale.ROOT, "one f evaluation: %s MFLOP per sample (convolutions, 2 FLOPs per "
-                + "multiply-add); stem + injection %s, head %s MFLOP%n", mflop(fFlops), mflop(injectionFlops),
-                mflop(headFlops)));
+        out.append(String.format(Locale.ROOT, "one f evaluation: %s MFLOP per sample (2 FLOPs per multiply-add)%n"
+                + "  stem + injection %s, head %s MFLOP%n", mflop(fFlops), mflop(injectionFlops), mflop(headFlops)));
         return out.toString();
     }
 

@@ -45,5 +45,7 @@ class ModelSummaryTest {
         assertEquals(1_966_080, summary("cityscapes/seg_mdeq_SMALL").state().perSample());
         String text = tiny.render("cifar/cls_mdeq_TINY");
         assertTrue(text.contains("158,986") && text.contains("D = 30,720") && text.contains("137.1"), text);
+        String large = summary("cityscapes/seg_mdeq_XL").render("cityscapes/seg_mdeq_XL");
+        assertTrue(large.lines().allMatch(line -> line.length() <= 80), "fits an 80-column terminal:\n" + large);
     }
 }

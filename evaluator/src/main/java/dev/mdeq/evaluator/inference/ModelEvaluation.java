@@ -137,7 +137,8 @@ public final class ModelEvaluation {
                             config.test().numSamples(), settings.skipBad(), workers)) {
                 EvalContext context = context(settings, dataset, task);
                 EvaluationDriver.Builder builder = EvaluationDriver.builder(runStore, context, settings.shard())
-                        .skipInvalid(settings.skipBad()).samples(settings.samples());
+                        .skipInvalid(settings.skipBad()).samples(settings.samples())
+                        .kernels(NativeKernels.status().recorded());
                 driverOptions.accept(builder);
                 EvaluationDriver driver = builder.build();
                 EvalTally tally = task.newTally();

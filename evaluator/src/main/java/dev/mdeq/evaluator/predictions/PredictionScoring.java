@@ -17,6 +17,7 @@ import dev.mdeq.evaluator.results.SkippedItem;
 import dev.mdeq.evaluator.shard.EvaluationDriver;
 import dev.mdeq.evaluator.shard.ShardSpec;
 import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.run.Listing;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectInfo;
 import dev.mdeq.runstore.storage.ObjectStore;
@@ -42,7 +43,6 @@ import java.util.function.Consumer;
  */
 public final class PredictionScoring {
     private static final String TRUTH_SUFFIX = "_labelIds.png";
-    private static final int NAMES_IN_MESSAGE = 20;
 
     private final ObjectStore predictions;
     private final ObjectStore truth;
@@ -119,7 +119,7 @@ public final class PredictionScoring {
         }
         if (!duplicateTruth.isEmpty()) {
             throw new InvalidInputException("ground truth " + truth.root() + " has more than one *" + TRUTH_SUFFIX
-                    + " file for one image: " + names(duplicateTruth));
+                    + " file for one image: " + Listing.some(duplicateTruth));
         }
         Map<String, List<String>> predictionKeys = new TreeMap<>();
         List<String> extra = new ArrayList<>();
@@ -133,6 +133,10 @@ public final class PredictionScoring {
             } else {
                 predictionKeys.computeIfAbsent(name.get().stem(), k -> new ArrayList<>()).add(info.key());
             }
+        }
+        if (predictionKeys.isEmpty() && extra.isEmpty()) {
+            throw new InvalidInputException("no predictions found: " + predictions.root() + " has no *.png file "
+                    + "(point --pred at the label-id PNGs named <city>_<seq>_<frame>*.png)");
         }
         Map<String, String> imageKeys = new TreeMap<>();
         if (images != null) {
@@ -205,7 +209,7 @@ public final class PredictionScoring {
         }
         if (predKeys.size() > 1) {
             throw new InvalidItemException(SkippedItem.Kind.INVALID, "found multiple predictions for ground truth "
-                    + truth.root().resolve(truthKey) + ": " + names(predKeys));
+                    + truth.root().resolve(truthKey) + ": " + Listing.some(predKeys));
         }
         String predKey = predKeys.get(0);
         long t0 = System.nanoTime();
@@ -255,26 +259,20 @@ public final class PredictionScoring {
         List<String> parts = new ArrayList<>();
         if (!missing.isEmpty()) {
             parts.add(missing.size() + " ground truth image(s) in " + truth.root() + " have no prediction in "
-                    + predictions.root() + ": " + names(missing));
+                    + predictions.root() + ": " + Listing.some(missing));
         }
         if (!pairing.extra().isEmpty()) {
             parts.add(pairing.extra().size() + " prediction file(s) in " + predictions.root()
-                    + " match no ground truth: " + names(pairing.extra()));
+                    + " match no ground truth: " + Listing.some(pairing.extra()));
         }
         if (!duplicated.isEmpty()) {
             List<String> dup = duplicated.stream().map(s -> s + " (" + String.join(", ",
                     pairing.predictionKeys().get(s)) + ")").toList();
-            parts.add(duplicated.size() + " image(s) have more than one prediction: " + names(dup));
+            parts.add(duplicated.size() + " image(s) have more than one prediction: " + Listing.some(dup));
         }
-        return "predictions do not match the ground truth: " + String.join("; ", parts)
-                + ". Fix the files, or pass --skip-bad to score the rest and list these in the report.";
+        // one line per kind of problem, each with a few examples
+        return "predictions do not match the ground truth:\n- " + String.join("\n- ", parts)
+                + "\nFix the files, or pass --skip-bad to score the rest and list these in the report.";
     }
 
-    private static String names(List<String> names) {
-        if (names.size() <= NAMES_IN_MESSAGE) {
-            return String.join(", ", names);
-        }
-        return String.join(", ", names.subList(0, NAMES_IN_MESSAGE)) + " and " + (names.size() - NAMES_IN_MESSAGE)
-                + " more";
-    }
 }

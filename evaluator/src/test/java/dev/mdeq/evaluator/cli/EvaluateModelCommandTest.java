@@ -420,7 +420,11 @@ class EvaluateModelCommandTest {
                 && message.contains("BEST -> " + RunLayout.checkpointFolder(3)), message);
 
         Outcome noRun = evaluate("--run", temp.resolve("nothing").toString());
-        assertTrue(assertInstanceOf(InvalidInputException.class, noRun.error()).getMessage()
+        assertEquals(2, noRun.code(), "checked before anything is read");
+        assertTrue(noRun.err().contains("--run: the run folder " + temp.resolve("nothing") + " does not exist"),
+                noRun.err());
+        Outcome emptyRun = evaluate("--run", Files.createDirectories(temp.resolve("empty")).toString());
+        assertTrue(assertInstanceOf(InvalidInputException.class, emptyRun.error()).getMessage()
                 .contains("config.yaml not found"));
     }
 

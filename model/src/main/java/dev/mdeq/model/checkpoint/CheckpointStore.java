@@ -2,6 +2,7 @@ package dev.mdeq.model.checkpoint;
 
 import dev.mdeq.runstore.storage.Sha256;
 import dev.mdeq.runstore.run.CheckpointManifest;
+import dev.mdeq.runstore.run.Listing;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.LocalFolders;
 import dev.mdeq.runstore.storage.ObjectInfo;
@@ -246,7 +247,8 @@ public final class CheckpointStore {
             }
         }
         if (!deleted.isEmpty()) {
-            log.accept("deleted old checkpoints " + deleted + "; kept " + kept);
+            // every epoch says this: one short line
+            log.accept("deleted " + Listing.some(deleted) + "; " + kept.size() + " kept");
         }
         return deleted;
     }

@@ -3,6 +3,7 @@ package dev.mdeq.model.checkpoint;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.run.Listing;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +20,6 @@ import java.util.function.Consumer;
  * the change, in which case the new config replaces the saved one and the differences are logged.
  */
 public final class RunConfigGuard {
-    private static final int MAX_LISTED = 20;
-
     private RunConfigGuard() {
     }
 
@@ -51,8 +50,7 @@ public final class RunConfigGuard {
             return saved;
         }
         List<String> differences = differences(saved.tree().asMap(), given.tree().asMap());
-        String listed = String.join("; ", differences.subList(0, Math.min(MAX_LISTED, differences.size())))
-                + (differences.size() > MAX_LISTED ? "; and " + (differences.size() - MAX_LISTED) + " more" : "");
+        String listed = Listing.some(differences, "; ");
         if (!allowChange) {
             throw new InvalidInputException("the run " + run.root() + " was started with a different config ("
                     + location + "): " + listed + ". Use a new run folder, or pass --allow-config-change to "

@@ -14,7 +14,18 @@ public final class NativeEnvironment {
         int setenv(String name, String value, int overwrite);
 
         String getenv(String name);
+
+        int open(String path, int flags);
+
+        int dup(int fd);
+
+        int dup2(int from, int to);
+
+        int close(int fd);
     }
+
+    private static final int STDERR = 2;
+    private static final int O_WRONLY = 1;
 
     private static LibC libc;
 
@@ -31,6 +42,28 @@ public final class NativeEnvironment {
     /** The C library's value of {@code name}, or null. */
     public static synchronized String get(String name) {
         return libc().getenv(name);
+    }
+
+    /**
+     * Runs {@code work} with the process's native standard error sent to {@code /dev/null}, for a
+     * message libtorch prints once per process whatever its log level. Java's {@code System.err} is a
+     * separate stream and stays as it is (other threads' native messages in that moment are lost).
+     */
+    public static synchronized void withNativeStderrSilenced(Runnable work) {
+        int saved = libc().dup(STDERR);
+        int devNull = libc().open("/dev/null", O_WRONLY);
+        if (saved < 0 || devNull < 0) {
+            work.run(); // cannot redirect: the message stays
+            return;
+        }
+        try {
+            libc().dup2(devNull, STDERR);
+            work.run();
+        } finally {
+            libc().dup2(saved, STDERR);
+            libc().close(saved);
+            libc().close(devNull);
+        }
     }
 
     private static LibC libc() {

@@ -2,6 +2,7 @@ package dev.mdeq.model.kernels;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.util.Utils;
 import java.nio.file.Path;
 
@@ -12,7 +13,7 @@ import java.nio.file.Path;
  * does not (see {@link KernelSelection}). Later calls return the first answer at no cost.
  */
 public final class NativeKernels {
-    /** Set to keep DJL's start-up messages (the CLI hides them otherwise). */
+    /** Set to keep DJL's and libtorch's start-up messages (hidden otherwise). */
     public static final String DEBUG_VARIABLE = "MDEQ_DEBUG";
 
     private static KernelStatus status;
@@ -23,7 +24,7 @@ public final class NativeKernels {
     /** Checks once per process; throws {@link InvalidEnvironmentException} when no set is safe. */
     public static synchronized KernelStatus ensureChecked() {
         if (status == null) {
-            String libtorch = Engine.getEngine("PyTorch").getVersion();
+            String libtorch = loadEngine();
             status = new KernelSelection(CpuInfo.current(), System.getenv(), KernelProbe.sameJvm()::probe,
                     new ThisProcess(), new VerdictCache(cacheFolder()), libtorch,
                     line -> System.err.println(line)).select();
@@ -40,6 +41,26 @@ public final class NativeKernels {
     public static String recorded() {
         KernelStatus current = status();
         return current == null ? null : current.recorded();
+    }
+
+    /**
+     * Loads libtorch and writes into one array, the operation (DJL's {@code torchSet}) that makes
+     * libtorch print its one-time notice that DJL's JNI code uses a deprecated guard
+     * ({@code AutoNonVariableTypeMode}); the notice is hidden unless {@code MDEQ_DEBUG} is set.
+     */
+    private static String loadEngine() {
+        Engine engine = Engine.getEngine("PyTorch");
+        Runnable firstWrite = () -> {
+            try (NDManager manager = engine.newBaseManager()) {
+                manager.zeros(new Shape(1)).set(new float[] {1f});
+            }
+        };
+        if (System.getenv(DEBUG_VARIABLE) == null) {
+            NativeEnvironment.withNativeStderrSilenced(firstWrite);
+        } else {
+            firstWrite.run();
+        }
+        return engine.getVersion();
     }
 
     /** Next to DJL's unpacked libtorch ({@code ENGINE_CACHE_DIR}, else {@code ~/.djl.ai}). */

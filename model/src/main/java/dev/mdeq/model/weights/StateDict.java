@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.run.Listing;
 import dev.mdeq.model.layers.ArrayValues;
 import dev.mdeq.model.layers.NamedBlock;
 import dev.mdeq.model.weights.torch.ReferenceKeys;
@@ -303,7 +304,7 @@ public final class StateDict {
     }
 
     private static String sample(String what, Collection<String> keys) {
-        return "\n  " + what + ": " + String.join(", ", keys.stream().limit(4).toList()) + (keys.size() > 4 ? ", ..." : "");
+        return "\n  " + what + ": " + Listing.some(keys);
     }
 
     /** A shape as PyTorch prints it: {@code (160, 32, 3, 3)}, {@code (24,)}, {@code ()}. */

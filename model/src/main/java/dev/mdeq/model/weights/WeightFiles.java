@@ -1,6 +1,7 @@
 package dev.mdeq.model.weights;
 
 import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.run.Listing;
 import dev.mdeq.model.layers.NamedBlock;
 import dev.mdeq.model.weights.torch.TorchFileFormat;
 import dev.mdeq.model.weights.torch.ReferenceKeys;
@@ -160,6 +161,11 @@ public final class WeightFiles {
      * Writes {@code tensors} as an {@code .npz} to {@code location} (a local path or a store URI).
      * An existing file is replaced only when {@code replace} is set; the write is atomic either way.
      */
+    /** Fails as {@link #writeNpz} would for the location itself (a folder, an existing file), before the work. */
+    public static void checkWritable(String location, boolean replace) {
+        WeightsLocation.parse(location).checkWritable(replace);
+    }
+
     public static void writeNpz(String location, Map<String, RawTensor> tensors, boolean replace) {
         WeightsLocation.parse(location).write(file -> Npz.write(file, tensors), replace);
     }
@@ -204,8 +210,7 @@ public final class WeightFiles {
         }
         throw new InvalidInputException(file + ": a zip archive that is neither an .npz (no .npy entries) nor a"
                 + " PyTorch checkpoint (no <name>/data.pkl); entries: "
-                + String.join(", ", names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? ", ..." : "")
-                + (names.isEmpty() ? "none" : "") + " (" + ACCEPTED + ")");
+                + (names.isEmpty() ? "none" : Listing.some(names)) + " (" + ACCEPTED + ")");
     }
 
     private static String printable(byte[] head) {

@@ -75,12 +75,7 @@ final class WeightsLocation {
      */
     void write(FileWriter writer, boolean replace) {
         if (!uri.isS3()) {
-            Path file = localPath();
-            if (Files.isDirectory(file)) {
-                throw new InvalidInputException(given + " is a directory; give the weights file's name");
-            }
-            refuseExisting(Files.exists(file), replace);
-            run(writer, file);
+            run(writer, localTarget(replace));
             return;
         }
         String name = objectName();
@@ -95,6 +90,27 @@ final class WeightsLocation {
                 LocalFolders.deleteTemporary(folder);
             }
         }
+    }
+
+    /** Refuses what {@link #write} would refuse, without writing. */
+    void checkWritable(boolean replace) {
+        if (!uri.isS3()) {
+            localTarget(replace);
+            return;
+        }
+        try (ObjectStore store = ObjectStores.open(parent().toString())) {
+            refuseExisting(store.stat(objectName()).isPresent(), replace);
+        }
+    }
+
+    /** The local file to write: not a folder, and not an existing file unless {@code replace}. */
+    private Path localTarget(boolean replace) {
+        Path file = localPath();
+        if (Files.isDirectory(file)) {
+            throw new InvalidInputException(given + " is a directory; give the weights file's name");
+        }
+        refuseExisting(Files.exists(file), replace);
+        return file;
     }
 
     private void refuseExisting(boolean exists, boolean replace) {

@@ -4,16 +4,21 @@ import dev.mdeq.runstore.storage.ObjectStore;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 
 /**
  * Reports the progress of a long loop (evaluation images, training steps) three ways:
  * <ul>
- *   <li>on a terminal ({@code System.console() != null}): a live progress bar, redrawn in place;</li>
+ *   <li>on a terminal ({@code System.console() != null}): a live progress bar redrawn in place, each
+ *       frame fitted to the terminal's width ({@link TerminalWidth}, {@link BarLine}): the bar and the
+ *       counts, percent, rate and ETA first, then the details, the rest left out as the width shrinks;</li>
  *   <li>otherwise (a pod's log): one structured line (JSON) per log interval;</li>
  *   <li>a {@link Progress} heartbeat handed to a sink (e.g. written to the run folder) per
  *       heartbeat interval; a failing sink is reported once in the output and does not stop the work.</li>
@@ -22,8 +27,6 @@ import java.util.function.UnaryOperator;
  * background thread to leak. Not thread-safe: call it from one thread.
  */
 public final class ProgressReporter implements AutoCloseable {
-    private static final int BAR_WIDTH = 30;
-
     private final String label;
     private final String unit;
     private final long total;
@@ -36,7 +39,10 @@ public final class ProgressReporter implements AutoCloseable {
     private final UnaryOperator<Progress> decorate;
     private final LongSupplier nanoTime;
     private final Clock clock;
+    private final IntSupplier columns;
     private final long startNanos;
+    private final long startDone;
+    private final List<String> detailOrder;
     private final Map<String, String> details = new LinkedHashMap<>();
 
     private Progress.Phase phase;
@@ -47,6 +53,7 @@ public final class ProgressReporter implements AutoCloseable {
     private long lastBar;
     private long lastHeartbeat;
     private int lastBarLength;
+    private int lastWidth;
     private boolean heartbeatFailed;
     private boolean finished;
 
@@ -64,6 +71,10 @@ public final class ProgressReporter implements AutoCloseable {
         this.nanoTime = b.nanoTime;
         this.clock = b.clock;
         this.phase = b.phase;
+        this.columns = !console ? null : b.columns != null ? b.columns : TerminalWidth.system();
+        this.detailOrder = b.detailOrder;
+        this.startDone = b.startAt;
+        this.done = b.startAt;
         this.startNanos = nanoTime.getAsLong();
         this.lastLog = startNanos;
         this.lastBar = startNanos;
@@ -102,7 +113,11 @@ public final class ProgressReporter implements AutoCloseable {
         }
     }
 
-    /** A value shown on the bar and the log line (e.g. {@code mIoU=71.3}); null removes it. */
+    /**
+     * A value shown on the bar and the log line (e.g. {@code mIoU=71.3}); null removes it. The bar
+     * shows details in the builder's {@link Builder#detailOrder} and then in the order first set,
+     * for as long as they fit.
+     */
     public void detail(String key, String value) {
         if (value == null) {
             details.remove(key);
@@ -127,10 +142,10 @@ public final class ProgressReporter implements AutoCloseable {
         return done;
     }
 
-    /** Units per second since the start (null before anything is done). */
+    /** Units per second done by this reporter since its start (null before anything is done). */
     public Double rate() {
         double seconds = (nanoTime.getAsLong() - startNanos) / 1e9;
-        return done == 0 || seconds <= 0 ? null : done / seconds;
+        return done == startDone || seconds <= 0 ? null : (done - startDone) / seconds;
     }
 
     /** Seconds to the end at the current rate, or null when unknown. */
@@ -149,7 +164,27 @@ public final class ProgressReporter implements AutoCloseable {
         return decorate == null ? p : decorate.apply(p);
     }
 
-    /** Ends the bar line, logs a final line and sends a final heartbeat (once). */
+    /**
+     * Prints a line of its own (e.g. {@code checkpoint written}): on a terminal above the bar, which
+     * is drawn again below it; otherwise as it is.
+     */
+    public void message(String line) {
+        if (console && lastBarLength > 0) {
+            out.print("\r" + " ".repeat(Math.min(lastBarLength, BarLine.room(columns.getAsInt()))) + "\r");
+            out.println(line);
+            lastBarLength = 0;
+            drawBar(nanoTime.getAsLong());
+        } else {
+            out.println(line);
+            out.flush();
+        }
+    }
+
+    /**
+     * Ends the bar line, logs a final line and sends a final heartbeat (once). The message goes to
+     * the log line and the heartbeat; on a terminal the command prints its result itself, so the
+     * bar's last frame is left as it is.
+     */
     public void finish(Progress.Phase finalPhase, String message) {
         if (finished) {
             return;
@@ -160,9 +195,7 @@ public final class ProgressReporter implements AutoCloseable {
         if (console) {
             drawBar(now);
             out.println();
-            if (message != null) {
-                out.println(label + ": " + message);
-            }
+            lastBarLength = 0; // later messages are plain lines
         } else {
             logLine(now, "finished", message);
         }
@@ -180,31 +213,52 @@ public final class ProgressReporter implements AutoCloseable {
 
     private void drawBar(long now) {
         lastBar = now;
-        StringBuilder line = new StringBuilder(label).append(' ');
+        int width = columns.getAsInt();
+        List<BarLine.Field> fields = new ArrayList<>();
+        int primary = barFields(fields);
+        String line = BarLine.render(label, total > 0 ? (double) done / total : Double.NaN, fields, primary, width);
+        // Blank what is left of a longer previous frame, within the width (a wider one has wrapped anyway);
+        // after a resize the terminal may have rejoined wrapped rows: blank the whole row.
+        int previous = lastWidth == 0 || width == lastWidth ? lastBarLength : BarLine.room(width);
+        int blank = Math.min(previous, BarLine.room(width)) - line.length();
+        lastBarLength = line.length();
+        lastWidth = width;
+        out.print("\r" + line + " ".repeat(Math.max(0, blank)));
+        out.flush();
+    }
+
+    /**
+     * Adds the bar's fields, most useful first: counts, percent, rate, ETA, the details of the
+     * {@link Builder#detailOrder} (these are primary: returns how many), then the other details.
+     */
+    private int barFields(List<BarLine.Field> fields) {
         if (total > 0) {
-            int filled = (int) Math.min(BAR_WIDTH, BAR_WIDTH * done / total);
-            line.append('[').append("#".repeat(filled)).append(".".repeat(BAR_WIDTH - filled)).append("] ");
-            line.append(done).append('/').append(total).append(' ').append(unit);
-            line.append(String.format(" %3d%%", (int) (100 * done / total)));
+            fields.add(new BarLine.Field(done + "/" + total + " " + unit, done + "/" + total));
+            fields.add(new BarLine.Field(String.format("%3d%%", (int) (100 * done / total))));
         } else {
-            line.append(done).append(' ').append(unit);
+            fields.add(new BarLine.Field(done + " " + unit, Long.toString(done)));
         }
         Double rate = rate();
         if (rate != null) {
-            line.append(String.format(" %.2f %s/s", rate, unit));
+            fields.add(new BarLine.Field(String.format("%.2f %s/s", rate, unit), String.format("%.2f/s", rate)));
         }
         Long eta = etaSeconds();
         if (eta != null && done < total) {
-            line.append(" ETA ").append(formatSeconds(eta));
+            fields.add(new BarLine.Field("ETA " + formatSeconds(eta)));
         }
-        details.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
-        int length = line.length();
-        if (length < lastBarLength) {
-            line.append(" ".repeat(lastBarLength - length));
+        int primary = fields.size();
+        for (String key : detailOrder) {
+            if (details.containsKey(key)) {
+                fields.add(new BarLine.Field(key + "=" + details.get(key)));
+                primary++;
+            }
         }
-        lastBarLength = length;
-        out.print("\r" + line);
-        out.flush();
+        details.forEach((key, value) -> {
+            if (!detailOrder.contains(key)) {
+                fields.add(new BarLine.Field(key + "=" + value));
+            }
+        });
+        return primary;
     }
 
     private void logLine(long now, String event) {
@@ -247,8 +301,8 @@ public final class ProgressReporter implements AutoCloseable {
         } catch (RuntimeException e) {
             if (!heartbeatFailed) {
                 heartbeatFailed = true;
-                out.println((console ? "\n" : "") + label + ": warning: cannot write the progress heartbeat ("
-                        + e.getMessage() + "); the work goes on");
+                message(label + ": warning: cannot write the progress heartbeat (" + e.getMessage()
+                        + "); the work goes on");
             }
         }
     }
@@ -275,6 +329,9 @@ public final class ProgressReporter implements AutoCloseable {
         private UnaryOperator<Progress> decorate;
         private LongSupplier nanoTime = System::nanoTime;
         private Clock clock = Clock.systemUTC();
+        private IntSupplier columns;
+        private long startAt;
+        private List<String> detailOrder = List.of();
 
         private Builder(String label, Progress.Phase phase, long total) {
             this.label = label;
@@ -327,6 +384,30 @@ public final class ProgressReporter implements AutoCloseable {
         /** Fills fields of each heartbeat the reporter does not know (epoch, loss, lr, ...). */
         public Builder decorate(UnaryOperator<Progress> value) {
             this.decorate = value;
+            return this;
+        }
+
+        /** The terminal's width for the bar (default: {@link TerminalWidth#system()}, following resizes). */
+        public Builder columns(IntSupplier value) {
+            this.columns = value;
+            return this;
+        }
+
+        /**
+         * Units already done before this reporter starts (a resumed run): the bar, the log lines and
+         * the heartbeat count from there; the rate and the ETA count only the units done since.
+         */
+        public Builder startAt(long done) {
+            this.startAt = done;
+            return this;
+        }
+
+        /**
+         * The main details, shown first in this order (e.g. {@code loss}, {@code mIoU}) and before the
+         * bar grows past its narrowest; the other details follow when there is room.
+         */
+        public Builder detailOrder(String... keys) {
+            this.detailOrder = List.of(keys);
             return this;
         }
 

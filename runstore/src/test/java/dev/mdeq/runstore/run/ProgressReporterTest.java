@@ -15,8 +15,12 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ProgressReporterTest {
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
@@ -79,7 +83,8 @@ class ProgressReporterTest {
     @Test
     void terminalsGetABarRedrawnInPlace() {
         ProgressReporter p = ProgressReporter.builder("evaluate", Progress.Phase.EVALUATING, 10).unit("images")
-                .console(true).out(out).barInterval(Duration.ofMillis(200)).clocks(nanos::get, clock).start();
+                .console(true).out(out).columns(() -> 120).barInterval(Duration.ofMillis(200)).clocks(nanos::get, clock)
+                .start();
         elapse(1);
         p.advance(5);
         String half = output();
@@ -89,10 +94,118 @@ class ProgressReporterTest {
         assertEquals(half, output());
         elapse(1);
         p.advance(4);
-        p.finish(Progress.Phase.SUCCEEDED, null);
+        p.finish(Progress.Phase.SUCCEEDED, "report written to x");
         assertTrue(output().contains("[##############################] 10/10 images 100%"), output());
-        assertTrue(output().endsWith("\n"), "the bar line is ended");
+        assertTrue(output().endsWith("5.00 images/s\n"), "the bar line is ended: " + output());
+        assertFalse(output().contains("report written"), "the result is left to the command: " + output());
         assertFalse(output().contains("{"), "no JSON on a terminal");
+    }
+
+    /** A training bar as the trainer draws it, on a terminal {@code columns} wide. */
+    private ProgressReporter trainingBar(IntSupplier columns) {
+        ProgressReporter p = ProgressReporter.builder("train", Progress.Phase.TRAINING, 288).unit("steps")
+                .console(true).out(out).columns(columns).detailOrder("loss", "mIoU")
+                .clocks(nanos::get, clock).start();
+        p.detail("lr", "4.70e-02");
+        p.detail("nfe", "8.0");
+        p.detail("samples/s", "31.4");
+        p.detail("dataWait", "1%");
+        p.metric("mIoU", 47.7);
+        p.detail("loss", "1.2076");
+        return p;
+    }
+
+    /** Each frame of the bar: the text between carriage returns on the current line. */
+    private List<String> frames() {
+        String text = output();
+        String[] parts = text.substring(text.lastIndexOf('\n') + 1).split("\r", -1);
+        return List.of(parts).subList(1, parts.length);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {40, 80, 120, 200})
+    void everyFrameFitsTheTerminalAndIsRedrawnInPlace(int columns) {
+        ProgressReporter p = trainingBar(() -> columns);
+        for (int step = 7; step <= 280; step += 7) {
+            elapse(1);
+            p.set(step);
+        }
+        List<String> frames = frames();
+        assertFalse(output().contains("\n"), "no new line between frames: " + output());
+        assertEquals(40, frames.size(), output());
+        for (String frame : frames) {
+            assertTrue(frame.length() < columns, frame.length() + " columns of " + columns + ": " + frame);
+            assertTrue(frame.startsWith("train ["), frame);
+        }
+        String last = frames.get(frames.size() - 1);
+        // the most useful fields first; what does not fit is left out, never cut in half
+        assertTrue(last.matches("train \\[#+\\.+\\] 280/288( steps)?  97% 7\\.00( steps)?/s.*"), last);
+        switch (columns) {
+            case 40 -> assertEquals("train [##########.] 280/288  97% 7.00/s", last);
+            case 80 -> assertTrue(last.endsWith("/s ETA 0:01 loss=1.2076 mIoU=47.70"), last);
+            case 120 -> assertTrue(last.endsWith("[" + "#".repeat(29) + ".] 280/288 steps  97% 7.00 steps/s "
+                    + "ETA 0:01 loss=1.2076 mIoU=47.70 lr=4.70e-02"), "a full bar before the other details: " + last);
+            default -> assertTrue(last.endsWith("ETA 0:01 loss=1.2076 mIoU=47.70 lr=4.70e-02 nfe=8.0 "
+                    + "samples/s=31.4 dataWait=1%"), last);
+        }
+        p.finish(Progress.Phase.SUCCEEDED, null);
+        assertTrue(output().endsWith("\n"), "the bar line is ended");
+    }
+
+    @Test
+    void aNarrowerTerminalGetsShorterFramesAndNoOverlongBlanking() {
+        AtomicInteger columns = new AtomicInteger(200);
+        ProgressReporter p = trainingBar(columns::get);
+        elapse(1);
+        p.set(10);
+        String wide = frames().get(frames().size() - 1);
+        assertTrue(wide.length() > 100, wide);
+        columns.set(60);
+        elapse(1);
+        p.set(20);
+        String narrow = frames().get(frames().size() - 1);
+        assertTrue(narrow.length() == 59 && narrow.startsWith("train ["), "the frame and its blanking fit: '"
+                + narrow + "'");
+        columns.set(100);
+        elapse(1);
+        p.set(30);
+        String wider = frames().get(frames().size() - 1);
+        assertTrue(wider.contains("loss=1.2076 mIoU=47.70"), wider);
+        assertEquals(99, wider.length(), "the terminal may have rejoined the rows of the narrow frame: the whole row "
+                + "is blanked");
+        elapse(1);
+        p.set(40);
+        String same = frames().get(frames().size() - 1);
+        assertEquals(same.strip().length(), same.length(), "no blanking when the width stays: '" + same + "'");
+    }
+
+    @Test
+    void messagesGoAboveTheBarWhichIsDrawnAgain() {
+        ProgressReporter p = trainingBar(() -> 80);
+        elapse(1);
+        p.set(10);
+        p.message("train: checkpoint step-10 written");
+        String[] lines = output().split("\n", -1);
+        assertEquals(2, lines.length, output());
+        assertTrue(lines[0].endsWith("\rtrain: checkpoint step-10 written"), "the bar is blanked first: " + lines[0]);
+        assertTrue(lines[1].startsWith("\rtrain [...") && lines[1].contains("10/288"), "the bar again below: "
+                + lines[1]);
+    }
+
+    @Test
+    void aResumedRunCountsFromItsStartButRatesOnlyTheNewWork() throws IOException {
+        ProgressReporter p = ProgressReporter.builder("train", Progress.Phase.TRAINING, 100).unit("steps")
+                .startAt(60).console(false).out(out).logInterval(Duration.ofSeconds(1)).clocks(nanos::get, clock)
+                .start();
+        assertEquals(60, p.done());
+        assertEquals(null, p.rate(), "nothing done by this process yet");
+        elapse(10);
+        p.set(80);
+        assertEquals(2.0, p.rate(), 1e-9);
+        assertEquals(10L, p.etaSeconds());
+        JsonNode progress = jsonLines().get(1);
+        assertEquals(80, progress.get("done").asLong());
+        assertEquals(80.0, progress.get("percent").asDouble(), 1e-9);
     }
 
     @Test
@@ -147,7 +260,7 @@ class ProgressReporterTest {
     @Test
     void unknownTotalsShowCountsOnly() {
         ProgressReporter p = ProgressReporter.builder("stage", Progress.Phase.STAGING_DATA, 0).unit("files")
-                .console(true).out(out).clocks(nanos::get, clock).start();
+                .console(true).out(out).columns(() -> 80).clocks(nanos::get, clock).start();
         elapse(2);
         p.advance(7);
         assertTrue(output().contains("stage 7 files 3.50 files/s"), output());

@@ -1,5 +1,6 @@
 package dev.mdeq.trainer.cli;
 
+import dev.mdeq.runstore.cli.Arguments;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.mdeq.config.ConfigLoader;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mdeq weights}: weight files, including the reference MDEQ's PyTorch checkpoints. */
 @Command(name = "weights", mixinStandardHelpOptions = true,
-        description = "Weight files, including PyTorch checkpoints of the reference MDEQ (.pth, .pkl, .pth.tar).",
+        description = "Weight files: .npz and the reference MDEQ's PyTorch checkpoints.",
         subcommands = {WeightsCommand.Inspect.class, WeightsCommand.Import.class})
 public final class WeightsCommand {
 
@@ -58,7 +59,7 @@ public final class WeightsCommand {
         String config;
 
         @Option(names = "--to", required = true, paramLabel = "URI",
-                description = "where to write the .npz: a path, file:/path or s3://bucket/key")
+                description = "the .npz to write (file or s3://bucket/key)")
         String to;
 
         @Option(names = "--partial", description = "load only the entries both the file and the model have"
@@ -79,6 +80,9 @@ public final class WeightsCommand {
 
         @Override
         public Integer call() {
+            Arguments.existingObject(spec, "--from", from, "the weights file");
+            Arguments.storeUri(spec, "--to", to);
+            WeightFiles.checkWritable(to, force);
             PrintWriter out = spec.commandLine().getOut();
             ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
             StateDict.Mode mode = partial ? StateDict.Mode.MATCHING : StateDict.Mode.STRICT;
@@ -124,6 +128,7 @@ public final class WeightsCommand {
 
         @Override
         public void run() {
+            Arguments.existingFile(spec, "FILE", file, "the checkpoint file");
             PrintWriter out = spec.commandLine().getOut();
             try (TorchFile checkpoint = TorchFile.open(file)) {
                 Map<String, TensorInfo> entries = checkpoint.entries();
@@ -153,23 +158,33 @@ public final class WeightsCommand {
                         parameters, buffers);
                 out.printf("dtypes:     %s%n", dtypes.toString().replaceAll("[{}]", ""));
                 out.println();
+                List<String[]> rows = new ArrayList<>();
                 if (all) {
                     ReferenceKeys keys = checkpoint.referenceKeys();
                     entries.forEach((key, info) -> {
                         String reason = keys.dropReason(key);
                         String note = !reason.isEmpty() ? "dropped: " + reason
                                 : keys.modelName(key).equals(key) ? "" : "model: " + keys.modelName(key);
-                        printRow(out, key, info, note);
+                        rows.add(new String[] {key, info.shapeText(), dtypeText(info), note});
                     });
                 } else {
-                    model.forEach((key, info) -> printRow(out, key, info, ""));
+                    model.forEach((key, info) -> rows.add(new String[] {key, info.shapeText(), dtypeText(info), ""}));
                 }
+                printTable(out, rows);
             }
             out.flush();
         }
 
-        private static void printRow(PrintWriter out, String key, TensorInfo info, String note) {
-            out.printf("%-60s %-18s %-18s %s%n", key, info.shapeText(), dtypeText(info), note);
+        /** Columns as wide as their widest cell (fixed widths made 99-character rows), no trailing blanks. */
+        private static void printTable(PrintWriter out, List<String[]> rows) {
+            int[] widths = new int[3];
+            for (String[] row : rows) {
+                for (int i = 0; i < widths.length; i++) {
+                    widths[i] = Math.max(widths[i], row[i].length());
+                }
+            }
+            String format = "%-" + widths[0] + "s  %-" + widths[1] + "s  %-" + widths[2] + "s  %s";
+            rows.forEach(row -> out.println(String.format(format, (Object[]) row).stripTrailing()));
         }
 
         private static String dtypeText(TensorInfo info) {

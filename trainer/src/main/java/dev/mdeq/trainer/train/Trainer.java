@@ -85,7 +85,7 @@ public final class Trainer {
         shutdown.onRequest(startup::stopDuringStartup);
         try {
             heartbeat(run, Progress.Phase.STAGING_DATA, "staging the data set " + config.dataset().root());
-            Path root = Datasets.localRoot(config);
+            Path root = Datasets.localRoot(config, p -> p.console(console).out(out));
             ImageDataset trainSet = Datasets.training(config, root);
             ImageDataset validationSet = Datasets.validation(config, root);
             List<Device> devices = Devices.select(config.run().device());

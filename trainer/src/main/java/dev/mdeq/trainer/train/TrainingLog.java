@@ -14,6 +14,8 @@ final class TrainingLog {
     private final PrintStream out;
     private final boolean console;
     private final long totalSteps;
+    private ProgressReporter reporter;
+    private Thread loopThread;
 
     TrainingLog(PrintStream out, boolean console, long totalSteps) {
         this.out = out;
@@ -21,14 +23,22 @@ final class TrainingLog {
         this.totalSteps = totalSteps;
     }
 
-    void line(String line) {
-        out.println((console ? "\n" : "") + "train: " + line);
-        out.flush();
+    /** From now on the loop's lines (this thread's) go through the reporter: on a terminal above the progress bar. */
+    void showAbove(ProgressReporter progress) {
+        this.reporter = progress;
+        this.loopThread = Thread.currentThread();
     }
 
-    void flush() {
-        out.flush();
+    /** A line of the trainer's; on a terminal above the progress bar (the watchdog's just after it). */
+    void line(String line) {
+        if (reporter != null && Thread.currentThread() == loopThread) {
+            reporter.message("train: " + line);
+        } else {
+            out.println((console ? "\n" : "") + "train: " + line);
+            out.flush();
+        }
     }
+
 
     void interval(IntervalStats.Summary summary, TrainingState state, boolean pretraining, MetricsLog metrics,
             ProgressReporter reporter) {

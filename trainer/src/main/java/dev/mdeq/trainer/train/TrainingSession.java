@@ -76,7 +76,6 @@ final class TrainingSession implements AutoCloseable {
     private String resumedFrom;
     private long lastSaveNanos = System.nanoTime();
     private long sessionClock = System.nanoTime();
-    private long startStep;
     private MetricsLog metrics;
     private ProgressReporter reporter;
     private final IntervalStats interval = new IntervalStats();
@@ -128,18 +127,19 @@ final class TrainingSession implements AutoCloseable {
     /** Trains until the end, a stop request or a divergence. */
     TrainingResult train() {
         resumeOrStart();
-        // The reporter counts this process's steps (its rate and ETA then hold after a resume);
-        // the heartbeat's step, total and ETA are the run's (decorate).
-        startStep = state.step();
-        reporter = ProgressReporter.builder("train", phaseNow(), Math.max(0, totalSteps - startStep))
+        // The reporter counts the run's steps; its rate and ETA only this process's (they then hold
+        // after a resume). The heartbeat's ETA is the last interval's (decorate).
+        reporter = ProgressReporter.builder("train", phaseNow(), totalSteps)
+                .startAt(state.step())
                 .unit("steps")
+                .detailOrder("loss", "mIoU", "top1")
                 .console(console)
                 .out(out)
                 .logInterval(Duration.ofSeconds(30))
                 .heartbeatTo(run, RunLayout.PROGRESS, HEARTBEAT)
                 .decorate(this::decorate)
                 .start();
-        reporter.detail("step", state.step() + "/" + totalSteps);
+        log.showAbove(reporter);
         watchdog.start();
         try {
             return loop();
@@ -242,9 +242,8 @@ final class TrainingSession implements AutoCloseable {
             watchdog.leave();
         }
         interval.add(result, lr, gradNorm, batch.size(), pretraining, dataWaitSeconds);
-        reporter.detail("step", state.step() + "/" + totalSteps);
-        reporter.set(state.step() - startStep);
         reporter.detail("loss", String.format("%.4f", result.loss()));
+        reporter.set(state.step());
         if (state.step() % Math.max(1, config.printFreq()) == 0) {
             log.interval(interval.close(), state, pretraining, metrics, reporter);
         }

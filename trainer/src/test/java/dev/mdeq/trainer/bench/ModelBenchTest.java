@@ -51,6 +51,7 @@ class ModelBenchTest {
         String text = result.render();
         assertTrue(text.contains("one f evaluation") && text.contains("training step, implicit")
                 && text.contains("training step, unrolled"), text);
+        assertTrue(text.lines().allMatch(line -> line.length() < 80), "fits an 80-column terminal:\n" + text);
         assertThrows(IllegalArgumentException.class,
                 () -> ModelBench.run(config, "tiny", Device.cpu(), 2, 1, List.of("newton")));
     }

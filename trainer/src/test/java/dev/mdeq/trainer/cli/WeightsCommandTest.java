@@ -74,6 +74,10 @@ class WeightsCommandTest {
         assertTrue(out.lines().anyMatch(line -> line.matches(
                 "fullstage\\.branches\\.1\\.blocks\\.0\\.conv1\\.weight_v +\\(32, 16, 3, 3\\) +float32 *")), out);
         assertTrue(out.lines().noneMatch(line -> line.startsWith("deq.") || line.startsWith("fullstage_copy.")), out);
+        List<String> table = List.of(out.substring(out.indexOf("\n\n") + 2).split("\n"));
+        assertEquals(expected.get("model_entries").size(), table.size(), out);
+        assertTrue(table.stream().allMatch(row -> row.length() < 80 && !row.endsWith(" ")),
+                "columns as wide as their cells, no trailing blanks: " + out);
     }
 
     @Test
@@ -207,6 +211,21 @@ class WeightsCommandTest {
         assertEquals("precious", Files.readString(target));
         run("import", "--from", from, "--config", CLS, "--to", target.toString(), "--force");
         assertEquals(98, Npz.read(target).size());
+    }
+
+    @Test
+    void theTargetIsCheckedBeforeTheWeightsAreRead() throws IOException {
+        Path target = Files.writeString(dir.resolve("keep.npz"), "precious");
+        Path noise = Files.write(dir.resolve("noise.pth"), new byte[] {1, 2, 3});
+        Exception e = failure(new WeightsCommand(), "import", "--from", noise.toString(), "--config", CLS, "--to",
+                target.toString());
+        assertTrue(e.getMessage().contains(target + " already exists"), "not the content's problem: " + e.getMessage());
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = new CommandLine(new WeightsCommand()).setErr(new PrintWriter(err));
+        assertEquals(2, commandLine.execute("import", "--from", dir.resolve("none.pth").toString(), "--config", CLS,
+                "--to", dir.resolve("out.npz").toString()));
+        assertTrue(err.toString().startsWith("--from: the weights file " + dir.resolve("none.pth") + " does not exist"),
+                err.toString());
     }
 
     @Test

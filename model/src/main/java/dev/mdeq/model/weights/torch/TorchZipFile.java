@@ -1,6 +1,7 @@
 package dev.mdeq.model.weights.torch;
 
 import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.run.Listing;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -95,8 +96,7 @@ final class TorchZipFile implements TorchArchive {
             throw new InvalidInputException(file + ": this is a NumPy .npz file, not a PyTorch checkpoint");
         }
         throw new InvalidInputException(file + ": not a PyTorch checkpoint: the zip has no <name>/data.pkl entry"
-                + " (entries: " + String.join(", ", names.subList(0, Math.min(5, names.size())))
-                + (names.size() > 5 ? ", ..." : "") + ")");
+                + " (entries: " + Listing.some(names) + ")");
     }
 
     private Optional<String> text(String record) {

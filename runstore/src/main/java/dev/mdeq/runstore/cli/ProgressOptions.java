@@ -1,11 +1,12 @@
-package dev.mdeq.runstore.run;
+package dev.mdeq.runstore.cli;
 
 import dev.mdeq.runstore.run.ProgressReporter;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --progress}: how a long command ({@code mdeq train}, {@code mdeq evaluate ...}) shows its
- * progress. A picocli mixin; it lives here, below the evaluator, so that both modules share it.
+ * {@code --progress}: how a long command ({@code mdeq train}, {@code mdeq evaluate ...},
+ * {@code mdeq dataset stage}) shows its progress. A picocli mixin; it lives here, below the
+ * evaluator, so that both modules share it.
  */
 public final class ProgressOptions {
     /** Progress display modes. */
