@@ -1,7 +1,7 @@
 package dev.mdeq.data;
 
 import dev.mdeq.runstore.run.Progress;
-import dev.mdeq.runstore.run.ProgressReporter;
+import dev.mdeq.runstore.progress.ProgressReporter;
 import dev.mdeq.runstore.storage.ObjectInfo;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;

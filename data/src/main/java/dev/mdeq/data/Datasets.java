@@ -6,7 +6,7 @@ import dev.mdeq.config.Task;
 import dev.mdeq.config.TestConfig;
 import dev.mdeq.config.TrainConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
-import dev.mdeq.runstore.run.ProgressReporter;
+import dev.mdeq.runstore.progress.ProgressReporter;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.StoreUri;

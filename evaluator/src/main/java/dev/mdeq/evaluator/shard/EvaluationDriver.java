@@ -10,7 +10,7 @@ import dev.mdeq.evaluator.results.InvalidItemException;
 import dev.mdeq.evaluator.results.SkippedItem;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.run.Progress;
-import dev.mdeq.runstore.run.ProgressReporter;
+import dev.mdeq.runstore.progress.ProgressReporter;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;

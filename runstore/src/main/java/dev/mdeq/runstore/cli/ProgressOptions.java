@@ -1,6 +1,6 @@
 package dev.mdeq.runstore.cli;
 
-import dev.mdeq.runstore.run.ProgressReporter;
+import dev.mdeq.runstore.progress.ProgressReporter;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,7 +1,7 @@
 package dev.mdeq.trainer.train;
 
 import dev.mdeq.model.checkpoint.TrainingState;
-import dev.mdeq.runstore.run.ProgressReporter;
+import dev.mdeq.runstore.progress.ProgressReporter;
 import java.io.PrintStream;
 import java.time.Instant;
 

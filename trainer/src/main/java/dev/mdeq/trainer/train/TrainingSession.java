@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.run.Progress;
-import dev.mdeq.runstore.run.ProgressReporter;
+import dev.mdeq.runstore.progress.ProgressReporter;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;

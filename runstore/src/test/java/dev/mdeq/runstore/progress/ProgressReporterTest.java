@@ -1,5 +1,7 @@
-package dev.mdeq.runstore.run;
+package dev.mdeq.runstore.progress;
 
+import dev.mdeq.runstore.run.RunJson;
+import dev.mdeq.runstore.run.Progress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.mdeq.runstore.run;
+package dev.mdeq.runstore.progress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.mdeq.runstore.run;
+package dev.mdeq.runstore.progress;
 
 import java.util.ArrayList;
 import java.util.List;

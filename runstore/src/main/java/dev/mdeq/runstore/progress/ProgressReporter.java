@@ -1,5 +1,8 @@
-package dev.mdeq.runstore.run;
+package dev.mdeq.runstore.progress;
 
+import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.run.RunJson;
+import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.storage.ObjectStore;
 import java.io.PrintStream;
 import java.time.Clock;
