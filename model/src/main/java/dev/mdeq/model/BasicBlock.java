@@ -1,18 +1,14 @@
 package dev.mdeq.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.mdeq.model.layers.Conv2d;
 import dev.mdeq.model.layers.ForwardContext;
 import dev.mdeq.model.layers.GroupNorm;
 import dev.mdeq.model.layers.LayerBlock;
-import dev.mdeq.model.layers.NamedBlock;
 import dev.mdeq.model.layers.TorchOps;
 import dev.mdeq.model.layers.VariationalDropout;
 import dev.mdeq.model.layers.WeightNormConv2d;
@@ -28,7 +24,7 @@ import dev.mdeq.model.layers.WeightNormConv2d;
  * WNORM}. The injection is added only in the first block of a branch (null elsewhere, and for
  * branches other than 0, whose injection the reference fills with zeros).
  */
-public final class BasicBlock extends NamedBlock {
+public final class BasicBlock extends InjectedBlock {
     private final int channels;
     private final LayerBlock conv1;
     private final GroupNorm gn1;
@@ -53,6 +49,7 @@ public final class BasicBlock extends NamedBlock {
     }
 
     /** Applies the block to state {@code z} with {@code injection} (null: none). */
+    @Override
     public NDArray forward(ForwardContext ctx, NDArray z, NDArray injection) {
         // Without autograd (solver iterations) the sums go into the fresh left operand in place.
         boolean inPlace = !TorchOps.isGradEnabled();
@@ -80,14 +77,6 @@ public final class BasicBlock extends NamedBlock {
         gn2.initialize(manager, dataType, z);
         gn3.initialize(manager, dataType, z);
         drop.initialize(manager, dataType, z);
-    }
-
-    /** DJL entry: inputs {@code (z)} or {@code (z, injection)}. */
-    @Override
-    protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
-            PairList<String, Object> params) {
-        ForwardContext ctx = ForwardContext.forCall(params, parameterStore, inputs.head().getManager(), training);
-        return new NDList(forward(ctx, inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null));
     }
 
     @Override

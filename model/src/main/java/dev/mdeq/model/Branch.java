@@ -1,21 +1,17 @@
 package dev.mdeq.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.mdeq.model.layers.ForwardContext;
 import dev.mdeq.model.layers.ModuleList;
-import dev.mdeq.model.layers.NamedBlock;
 
 /**
  * The residual blocks of one resolution ({@code mdeq_core.BranchNet}): the first block gets the
  * injection, the others chain.
  */
-public final class Branch extends NamedBlock {
+public final class Branch extends InjectedBlock {
     private final ModuleList<BasicBlock> blocks = child("blocks", ModuleList.shared());
 
     public Branch(int channels, int numBlocks, int expansion, int groups, double dropout, boolean wnorm) {
@@ -24,6 +20,7 @@ public final class Branch extends NamedBlock {
         }
     }
 
+    @Override
     public NDArray forward(ForwardContext ctx, NDArray z, NDArray injection) {
         NDArray out = blocks.get(0).forward(ctx, z, injection);
         for (int k = 1; k < blocks.size(); k++) {
@@ -38,14 +35,6 @@ public final class Branch extends NamedBlock {
             total += blocks.get(k).flops(z);
         }
         return total;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
-            PairList<String, Object> params) {
-        // as a Block: the state, then optionally the injection (as BasicBlock takes them)
-        ForwardContext ctx = ForwardContext.forCall(params, parameterStore, inputs.head().getManager(), training);
-        return new NDList(forward(ctx, inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null));
     }
 
     @Override
