@@ -32,7 +32,7 @@ final class EvaluationStage {
 
     /** Follows the evaluation; true when the report is in and the run succeeded. */
     boolean follow(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, StatusDraft draft,
-                                     StoreTarget store, RunFolder folder) {
+            StoreTarget store, RunFolder folder) {
         EvaluationSpec spec = resource.getSpec().evaluationOrDefault();
         // Once the evaluation started, its id is the one in status: the evaluator Job was made with it.
         String evalId = draft.evaluation != null && draft.evaluation.evalId() != null ? draft.evaluation.evalId()

@@ -35,7 +35,7 @@ public class RunLifecycle {
     private final EvaluationStage evaluation;
 
     public RunLifecycle(OperatorConfig config, SpecValidator validator, StoreConnector stores, ChildJobs jobs,
-                        EventRecorder events, OperatorMetrics metrics) {
+            EventRecorder events, OperatorMetrics metrics) {
         this.config = config;
         this.stores = stores;
         this.jobs = new RunJobs(jobs, events, metrics);

@@ -44,7 +44,7 @@ final class RunStart {
 
     /** Validates, writes config.yaml (or finds an equal one) and creates the trainer Job. */
     Job start(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, StatusDraft draft, StoreTarget store,
-                      RunFolder folder) {
+            RunFolder folder) {
         ResolvedRun run = validator.validate(resource);
         String sha = run.config().sha256();
         Optional<String> existing = folder.readConfig();

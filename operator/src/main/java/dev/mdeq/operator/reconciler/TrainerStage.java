@@ -41,7 +41,7 @@ final class TrainerStage {
 
     /** Follows the trainer; true when training succeeded. */
     boolean follow(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, StatusDraft draft,
-                                  RunFolder folder, Job job) {
+            RunFolder folder, Job job) {
         JobState state = JobState.of(job);
         PodDiagnosis pods = RunPods.diagnose(context, Role.TRAINER, job);
         Optional<Progress> progress = readProgress(resource, folder);
