@@ -5,7 +5,8 @@ import dev.mdeq.config.Presets;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.LocalObjectStore;
-import dev.mdeq.trainer.data.SyntheticCityscapes;
+import dev.mdeq.runstore.cli.Arguments;
+import dev.mdeq.data.SyntheticCityscapes;
 import dev.mdeq.trainer.train.Trainer;
 import dev.mdeq.trainer.train.TrainingResult;
 import java.nio.file.Files;
@@ -14,8 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code mdeq demo}: the README's main job on one machine. Generates the synthetic Cityscapes set
@@ -43,8 +47,15 @@ public final class DemoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "KEY VALUE", description = "overrides of the " + PRESET + " preset")
     List<String> overrides = new ArrayList<>();
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
+        Arguments.folderToWrite(spec, "--dir", dir.toString());
+        if (images < 1) {
+            throw new ParameterException(spec.commandLine(), "--images must be at least 1, got " + images);
+        }
         Path data = dir.resolve("data/synth-cityscapes").toAbsolutePath();
         if (!Files.exists(data.resolve("list/cityscapes/train.lst"))) {
             System.err.printf("demo: writing %d synthetic Cityscapes images (128x256) to %s%n", images, data);
@@ -65,14 +76,19 @@ public final class DemoCommand implements Callable<Integer> {
         int evaluated = Mdeq.execute("evaluate", "--run", run, "--eval-id", "demo", "--checkpoint", "best");
         LocalObjectStore store = new LocalObjectStore(runFolder);
         System.out.println("run folder:   " + runFolder);
-        System.out.println("checkpoints:  " + runFolder.resolve(RunLayout.CHECKPOINTS) + " (latest "
-                + store.readPointer(RunLayout.LATEST).orElse("none") + ", best "
-                + store.readPointer(RunLayout.BEST).orElse("none") + ")");
+        System.out.println("checkpoints:  " + runFolder.resolve(RunLayout.CHECKPOINTS));
+        System.out.println("              latest " + folderName(store, RunLayout.LATEST) + ", best "
+                + folderName(store, RunLayout.BEST));
         System.out.println("progress:     " + runFolder.resolve(RunLayout.PROGRESS));
         System.out.println("metrics:      " + runFolder.resolve(RunLayout.METRICS));
         System.out.println("report:       " + (evaluated == ExitCodes.OK
                 ? runFolder.resolve(RunLayout.reportHtml("demo"))
                 : "none (evaluation exited with " + evaluated + ")"));
         return evaluated;
+    }
+
+    /** The checkpoint folder a pointer names ({@code step-000000000288}), short enough for one line. */
+    private static String folderName(LocalObjectStore store, String pointer) {
+        return store.readPointer(pointer).map(key -> Path.of(key).getFileName().toString()).orElse("none");
     }
 }

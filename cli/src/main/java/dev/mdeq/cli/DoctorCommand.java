@@ -2,17 +2,18 @@ package dev.mdeq.cli;
 
 import ai.djl.engine.Engine;
 import dev.mdeq.runstore.run.ExitCodes;
+import dev.mdeq.runstore.progress.TerminalWidth;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.StorageException;
-import dev.mdeq.trainer.kernels.CpuInfo;
-import dev.mdeq.trainer.kernels.InvalidEnvironmentException;
-import dev.mdeq.trainer.kernels.KernelProbe;
-import dev.mdeq.trainer.kernels.KernelResult;
-import dev.mdeq.trainer.kernels.KernelSet;
-import dev.mdeq.trainer.kernels.KernelStatus;
-import dev.mdeq.trainer.kernels.NativeKernels;
-import dev.mdeq.trainer.kernels.ProbeResult;
+import dev.mdeq.model.kernels.CpuInfo;
+import dev.mdeq.model.kernels.InvalidEnvironmentException;
+import dev.mdeq.model.kernels.KernelProbe;
+import dev.mdeq.model.kernels.KernelResult;
+import dev.mdeq.model.kernels.KernelSet;
+import dev.mdeq.model.kernels.KernelStatus;
+import dev.mdeq.model.kernels.NativeKernels;
+import dev.mdeq.model.kernels.ProbeResult;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "the set in use, the devices, and with --store whether the object store answers.",
             "Exit 0 when all is well, 6 when no kernel set computes correctly, 5/3 when the store does not answer."})
 final class DoctorCommand implements Callable<Integer> {
+    private static final int MARGIN = 11;
+
     @Spec
     CommandSpec spec;
 
@@ -100,7 +103,7 @@ final class DoctorCommand implements Callable<Integer> {
             row(out, "store", "not checked (give --store s3://bucket/prefix or file:/path)");
             return ExitCodes.OK;
         }
-        try (ObjectStore opened = ObjectStores.open(ObjectStores.parse(store).toString())) {
+        try (ObjectStore opened = ObjectStores.open(ObjectStores.parse(store))) {
             int objects = opened.list("").size();
             row(out, "store", store + " answers (" + objects + " objects below it)");
             return ExitCodes.OK;
@@ -121,14 +124,34 @@ final class DoctorCommand implements Callable<Integer> {
         for (KernelResult r : probe.report().results()) {
             String implementation = probe.implementations().getOrDefault(r.kernel() + " " + r.direction(),
                     "libtorch (not oneDNN)");
-            out.printf("  %-22s %-17s %-26s %-10s %s%n", r.kernel(), r.direction(), implementation,
+            // fits 80 columns: directions abbreviated, the longest implementation name is 27 characters
+            out.printf("  %-21s %-11s %-27s %-7s %s%n", r.kernel(), r.direction().replace("backward", "bwd")
+                    .replace("forward", "fwd"), implementation,
                     r.nonFinite() > 0 ? r.nonFinite() + " NaN" : String.format("%.1e", r.relativeError()),
                     r.passed() ? "ok" : "WRONG");
         }
     }
 
-    private static void row(PrintWriter out, String label, String text) {
-        out.printf("%-11s%s%n", label, text);
+    private void row(PrintWriter out, String label, String text) {
+        out.print(wrap(label, text, Math.max(40, TerminalWidth.system().getAsInt())));
         out.flush();
+    }
+
+    /** {@code label} in an 11-column margin, {@code text} wrapped at words to lines shorter than {@code width}. */
+    static String wrap(String label, String text, int width) {
+        StringBuilder out = new StringBuilder(String.format("%-11s", label));
+        int column = out.length();
+        for (String word : text.split(" ")) {
+            if (column > MARGIN && column + 1 + word.length() >= width) {
+                out.append(System.lineSeparator()).append(" ".repeat(MARGIN));
+                column = MARGIN;
+            } else if (column > MARGIN) {
+                out.append(' ');
+                column++;
+            }
+            out.append(word);
+            column += word.length();
+        }
+        return out.append(System.lineSeparator()).toString();
     }
 }

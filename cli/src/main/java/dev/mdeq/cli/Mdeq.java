@@ -4,9 +4,10 @@ import dev.mdeq.config.ConfigException;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.storage.StorageException;
-import dev.mdeq.trainer.kernels.InvalidEnvironmentException;
-import dev.mdeq.trainer.kernels.NativeKernels;
-import dev.mdeq.trainer.model.NonFiniteException;
+import dev.mdeq.model.kernels.InvalidEnvironmentException;
+import dev.mdeq.model.kernels.NativeKernels;
+import dev.mdeq.model.NonFiniteException;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -54,6 +55,7 @@ public final class Mdeq implements Runnable {
     public static int execute(String... args) {
         CommandLine commandLine = new CommandLine(new Mdeq());
         commandLine.setExecutionExceptionHandler(Mdeq::handle);
+        commandLine.setParameterExceptionHandler(Mdeq::usageError);
         commandLine.setExitCodeExceptionMapper(Mdeq::exitCode);
         return commandLine.execute(args);
     }
@@ -72,6 +74,20 @@ public final class Mdeq implements Runnable {
             commandLine.getErr().println("mdeq: " + e.getMessage());
         }
         return code;
+    }
+
+    /**
+     * Wrong usage prints the problem and where the help is: the whole help (often longer than the
+     * terminal) would scroll the one line that matters out of sight.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println("mdeq: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("See '" + command.getCommandSpec().qualifiedName() + " --help'.");
+        err.flush();
+        return ExitCodes.USAGE;
     }
 
     static int exitCode(Throwable e) {

@@ -51,7 +51,7 @@ final class StoreCommand {
             StoreUri root = ObjectStores.parse(uri);
             PrintWriter out = spec.commandLine().getOut();
             statItself(root).ifPresent(info -> print(out, root, info));
-            try (ObjectStore folder = ObjectStores.open(root.toString())) {
+            try (ObjectStore folder = ObjectStores.open(root)) {
                 for (ObjectInfo info : folder.list("")) {
                     print(out, root.resolve(info.key()), info);
                 }
@@ -90,8 +90,8 @@ final class StoreCommand {
             StoreUri to = ObjectStores.parse(target);
             PrintWriter out = spec.commandLine().getOut();
             if (recursive) {
-                try (ObjectStore sourceFolder = ObjectStores.open(from.toString());
-                        ObjectStore targetFolder = ObjectStores.open(to.toString())) {
+                try (ObjectStore sourceFolder = ObjectStores.open(from);
+                        ObjectStore targetFolder = ObjectStores.open(to)) {
                     List<ObjectInfo> objects = sourceFolder.list("");
                     for (ObjectInfo info : objects) {
                         copy(sourceFolder, info.key(), info.size(), targetFolder, info.key(), out);
@@ -104,8 +104,8 @@ final class StoreCommand {
             // One object; with -r too when SRC is an object rather than a folder (like cp -r FILE).
             ObjectInfo info = statItself(from).orElseThrow(() -> missing(from, "copy", recursive ? null : "-r"));
             StoreUri destination = target.endsWith("/") || isFolder(to) ? to.resolve(from.name()) : to;
-            try (ObjectStore sourceFolder = ObjectStores.open(parentOf(from).toString());
-                    ObjectStore targetFolder = ObjectStores.open(parentOf(destination).toString())) {
+            try (ObjectStore sourceFolder = ObjectStores.open(parentOf(from));
+                    ObjectStore targetFolder = ObjectStores.open(parentOf(destination))) {
                 copy(sourceFolder, from.name(), info.size(), targetFolder, destination.name(), out);
             }
         }
@@ -150,13 +150,13 @@ final class StoreCommand {
                 throw missing(target, "delete", "-r");
             }
             if (itself) {
-                try (ObjectStore folder = ObjectStores.open(parentOf(target).toString())) {
+                try (ObjectStore folder = ObjectStores.open(parentOf(target))) {
                     folder.delete(target.name());
                 }
                 out.println("deleted " + target);
             }
             if (recursive) {
-                try (ObjectStore folder = ObjectStores.open(target.toString())) {
+                try (ObjectStore folder = ObjectStores.open(target)) {
                     List<String> deleted = folder.deleteAll("");
                     deleted.forEach(key -> out.println("deleted " + target.resolve(key)));
                     if (deleted.isEmpty() && !itself) {
@@ -173,7 +173,7 @@ final class StoreCommand {
         if (uri.parent().isEmpty() || uri.name().isEmpty()) {
             return Optional.empty();
         }
-        try (ObjectStore folder = ObjectStores.open(uri.parent().orElseThrow().toString())) {
+        try (ObjectStore folder = ObjectStores.open(uri.parent().orElseThrow())) {
             return folder.stat(uri.name());
         }
     }
@@ -183,7 +183,7 @@ final class StoreCommand {
         if (!uri.isS3() && Files.isDirectory(Path.of(uri.path()))) {
             return true;
         }
-        try (ObjectStore folder = ObjectStores.open(uri.toString())) {
+        try (ObjectStore folder = ObjectStores.open(uri)) {
             return !folder.list("").isEmpty();
         }
     }

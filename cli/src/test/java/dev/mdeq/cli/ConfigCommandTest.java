@@ -59,4 +59,13 @@ class ConfigCommandTest {
         assertEquals(ExitCodes.INVALID_INPUT, missing.exit());
         assertTrue(missing.err().contains("nope.yaml"), missing.err());
     }
+
+    @Test
+    void anOutOfRangeSolverSettingIsRefusedBeforeAnythingRuns() {
+        // The equilibrium solver reads DEQ.ANDERSON_M only after pretraining; the config refuses it at once.
+        CliRun shown = CliRun.run("config", "show", "demo/cls_mdeq_tiny", "DEQ.ANDERSON_M", "1");
+        assertEquals(ExitCodes.INVALID_INPUT, shown.exit());
+        assertTrue(shown.err().contains("DEQ.ANDERSON_M must be at least 2, got 1"), shown.err());
+        assertEquals("", shown.out());
+    }
 }

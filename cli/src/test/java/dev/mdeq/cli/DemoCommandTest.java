@@ -29,7 +29,7 @@ class DemoCommandTest {
         Path run = dir.resolve("run").toAbsolutePath();
         assertTrue(Files.isRegularFile(dir.resolve("data/synth-cityscapes/list/cityscapes/train.lst")));
         assertTrue(out.contains("report:       " + run.resolve(RunLayout.reportHtml("demo"))), out);
-        assertTrue(out.contains("best checkpoints/step-"), out);
+        assertTrue(out.contains(", best step-"), out);
         assertTrue(Files.size(run.resolve(RunLayout.reportHtml("demo"))) > 1000);
         EvalReport report = RunJson.read(Files.readAllBytes(run.resolve(RunLayout.report("demo"))), EvalReport.class,
                 "report.json");
@@ -40,7 +40,7 @@ class DemoCommandTest {
         long trainList = Files.getLastModifiedTime(dir.resolve("data/synth-cityscapes/list/cityscapes/train.lst"))
                 .toMillis();
         String again = runCapturingStdout(args);
-        assertTrue(again.contains("best checkpoints/step-"), again);
+        assertTrue(again.contains(", best step-"), again);
         assertEquals(trainList, Files.getLastModifiedTime(
                 dir.resolve("data/synth-cityscapes/list/cityscapes/train.lst")).toMillis(), "data set reused");
     }

@@ -88,7 +88,7 @@ public final class ConfigLoader {
 
     private static ExperimentConfig resolve(Map<String, Object> tree) {
         ExperimentConfig config = ExperimentConfig.from(new ConfigTree(tree));
-        config.validate();
+        ConfigRules.check(config);
         return config;
     }
 

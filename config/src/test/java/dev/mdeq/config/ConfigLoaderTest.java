@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ConfigLoaderTest {
@@ -199,6 +200,21 @@ class ConfigLoaderTest {
         ConfigException choice = assertThrows(ConfigException.class,
                 () -> Presets.load("cifar/cls_mdeq_TINY", List.of("TRAIN.OPTIMIZER", "rmsprop")));
         assertTrue(choice.getMessage().contains("TRAIN.OPTIMIZER must be one of [adam, sgd]"), choice.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "DEQ.ANDERSON_M, 1, DEQ.ANDERSON_M must be at least 2",
+            "DEQ.BROYDEN_MEMORY, 0, DEQ.BROYDEN_MEMORY must be at least 1",
+            "DEQ.F_EPS, -1e-5, DEQ.F_EPS must be a number >= 0",
+            "DEQ.B_EPS, -2e-10, DEQ.B_EPS must be a number >= 0",
+            "DEQ.ANDERSON_LAM, -0.1, DEQ.ANDERSON_LAM must be a number >= 0",
+            "DEQ.ANDERSON_BETA, 1.5, DEQ.ANDERSON_BETA must be in (0, 1]",
+            "MODEL.F_THRES, 0, MODEL.F_THRES must be at least 1"})
+    void solverSettingsAreCheckedWhenTheConfigIsLoaded(String key, String value, String message) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Presets.load("cifar/cls_mdeq_TINY", List.of(key, value)));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 
     @Test

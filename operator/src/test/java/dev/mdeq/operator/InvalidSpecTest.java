@@ -54,6 +54,13 @@ class InvalidSpecTest extends OperatorTestBase {
     }
 
     @Test
+    void outOfRangeSolverSettingIsRefusedAtAdmission() {
+        // The trainer would meet DEQ.ANDERSON_M only after pretraining, possibly hours into the run.
+        assertRefused(s -> overrides(s, new ConfigOverride("DEQ.ANDERSON_M", "1")),
+                "InvalidSpec", "DEQ.ANDERSON_M must be at least 2, got 1");
+    }
+
+    @Test
     void overrideOfAKeyTheResourceSetsIsRefused() {
         assertRefused(s -> overrides(s, new ConfigOverride("DATASET.ROOT", "/elsewhere")),
                 "InvalidSpec", "overrides[1] sets DATASET.ROOT", "spec.dataset.uri");

@@ -8,7 +8,8 @@ import dev.mdeq.evaluator.shard.ShardSpec;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
-import dev.mdeq.trainer.cli.ProgressOptions;
+import dev.mdeq.runstore.cli.Arguments;
+import dev.mdeq.runstore.cli.ProgressOptions;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,8 +41,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--run", paramLabel = "URI",
-            description = "the run folder (a folder, file:/path or s3://bucket/prefix) holding config.yaml and "
-                    + "checkpoints/")
+            description = "the run folder holding config.yaml and checkpoints/ (a folder, file:/path or "
+                    + "s3://bucket/prefix)")
     String run;
 
     @Option(names = "--eval-id", paramLabel = "ID",
@@ -101,6 +102,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         if (evalId != null) {
             EvalIds.check(spec.commandLine(), evalId);
+        }
+        Arguments.existingFolder(spec, "--run", run, "the run folder");
+        if (weights != null) {
+            Arguments.existingObject(spec, "--weights", weights, "the weights file");
         }
         PrintWriter err = spec.commandLine().getErr();
         try (ObjectStore runStore = ObjectStores.open(run)) {

@@ -8,6 +8,7 @@ import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
+import dev.mdeq.runstore.cli.Arguments;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mdeq evaluate merge}: combine the partials of all shards of an evaluation into its report. */
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = "Merge the partials of a sharded evaluation (eval/<eval-id>/shards/) into report.json and "
+        description = "Merge the partials of a sharded evaluation (in eval/<eval-id>/shards/) into report.json and "
                 + "report.html. Refuses an incomplete set (naming the missing shards) or partials of different "
                 + "evaluations.")
 final class EvaluateMergeCommand implements Callable<Integer> {
@@ -40,6 +41,7 @@ final class EvaluateMergeCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--shards must be at least 1, got "
                     + shards);
         }
+        Arguments.existingFolder(spec, "--run", run, "the run folder");
         try (ObjectStore runStore = ObjectStores.open(run)) {
             String progressKey = RunLayout.evalProgress(evalId);
             runStore.putBytes(progressKey, RunJson.write(progress(Progress.Phase.MERGING, "merging " + shards

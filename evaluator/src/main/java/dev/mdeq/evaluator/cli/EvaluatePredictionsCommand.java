@@ -6,7 +6,8 @@ import dev.mdeq.evaluator.shard.ShardSpec;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
-import dev.mdeq.trainer.cli.ProgressOptions;
+import dev.mdeq.runstore.cli.Arguments;
+import dev.mdeq.runstore.cli.ProgressOptions;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,6 +66,12 @@ final class EvaluatePredictionsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         EvalIds.check(spec.commandLine(), evalId);
+        Arguments.existingFolder(spec, "--pred", pred, "the predictions folder");
+        Arguments.existingFolder(spec, "--gt", gt, "the ground truth folder");
+        if (images != null) {
+            Arguments.existingFolder(spec, "--images", images, "the images folder");
+        }
+        Arguments.folderToWrite(spec, "--out", out);
         try (ObjectStore predStore = ObjectStores.open(pred);
                 ObjectStore gtStore = ObjectStores.open(gt);
                 ObjectStore imageStore = images == null ? null : ObjectStores.open(images);

@@ -19,9 +19,10 @@ final class Headlines {
         if (result.report() != null) {
             print(out, result.report(), runStore.root().resolve(RunLayout.reportHtml(evalId)).toString());
         } else {
-            out.println("shard " + shard + " written to " + runStore.root().resolve(result.partialKey()) + "; when all "
-                    + shard.count() + " shards are done: mdeq evaluate merge --run " + runStore.root() + " --eval-id "
-                    + evalId + " --shards " + shard.count());
+            out.println("shard " + shard + " written to " + runStore.root().resolve(result.partialKey()));
+            out.println("when all " + shard.count() + " shards are done, merge them:");
+            out.println("  mdeq evaluate merge --run " + runStore.root() + " --eval-id " + evalId + " --shards "
+                    + shard.count());
             out.flush();
         }
     }

@@ -1,6 +1,6 @@
 package dev.mdeq.evaluator.image;
 
-import dev.mdeq.trainer.data.CityscapesLabels;
+import dev.mdeq.data.CityscapesLabels;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 

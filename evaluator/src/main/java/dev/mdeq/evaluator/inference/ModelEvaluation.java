@@ -1,5 +1,6 @@
 package dev.mdeq.evaluator.inference;
 
+import dev.mdeq.runstore.storage.Sha256;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
@@ -16,12 +17,12 @@ import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.StorageException;
-import dev.mdeq.trainer.data.CityscapesDataset;
-import dev.mdeq.trainer.data.Datasets;
-import dev.mdeq.trainer.data.ImageDataset;
-import dev.mdeq.trainer.kernels.NativeKernels;
-import dev.mdeq.trainer.model.MdeqModel;
-import dev.mdeq.trainer.weights.StateDict;
+import dev.mdeq.data.CityscapesDataset;
+import dev.mdeq.data.Datasets;
+import dev.mdeq.data.ImageDataset;
+import dev.mdeq.model.kernels.NativeKernels;
+import dev.mdeq.model.MdeqModel;
+import dev.mdeq.model.weights.StateDict;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -136,7 +137,8 @@ public final class ModelEvaluation {
                             config.test().numSamples(), settings.skipBad(), workers)) {
                 EvalContext context = context(settings, dataset, task);
                 EvaluationDriver.Builder builder = EvaluationDriver.builder(runStore, context, settings.shard())
-                        .skipInvalid(settings.skipBad()).samples(settings.samples());
+                        .skipInvalid(settings.skipBad()).samples(settings.samples())
+                        .kernels(NativeKernels.status().recorded());
                 driverOptions.accept(builder);
                 EvaluationDriver driver = builder.build();
                 EvalTally tally = task.newTally();
@@ -158,6 +160,6 @@ public final class ModelEvaluation {
                 + (dataset.task() == Task.SEGMENTATION ? " images)" : " batches)");
         List<String> items = new ArrayList<>(task.items());
         return new EvalContext(settings.evalId(), dataset.task(), "model", source.location(), data, yaml,
-                EvalContext.sha256(yaml), task.classNames(), items.size(), EvalContext.itemListSha256(items), options);
+                Sha256.hex(yaml), task.classNames(), items.size(), EvalContext.itemListSha256(items), options);
     }
 }

@@ -2,17 +2,13 @@ package dev.mdeq.evaluator.inference;
 
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.storage.LocalFolders;
 import dev.mdeq.runstore.storage.ObjectStore;
-import dev.mdeq.runstore.storage.ObjectStores;
-import dev.mdeq.runstore.storage.StoreUri;
-import dev.mdeq.trainer.checkpoint.CheckpointStore;
-import dev.mdeq.trainer.checkpoint.InvalidCheckpointException;
-import dev.mdeq.trainer.checkpoint.LoadedCheckpoint;
-import dev.mdeq.trainer.weights.RawTensor;
-import dev.mdeq.trainer.weights.WeightFiles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.mdeq.model.checkpoint.CheckpointStore;
+import dev.mdeq.model.checkpoint.InvalidCheckpointException;
+import dev.mdeq.model.checkpoint.LoadedCheckpoint;
+import dev.mdeq.model.weights.RawTensor;
+import dev.mdeq.model.weights.WeightFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,12 +51,12 @@ public record ModelSource(String label, String location, String selection, Map<S
             throw new IllegalArgumentException("give either a checkpoint or a weights file, not both");
         }
         if (weightsFile != null) {
-            return file(weightsFile, "weights file (--weights)", log);
+            return file(weightsFile, "--weights", log);
         }
         if (checkpoint == null && modelFile != null && !modelFile.isBlank()) {
-            return file(modelFile, "weights file (TEST.MODEL_FILE)", log);
+            return file(modelFile, "TEST.MODEL_FILE", log);
         }
-        Path work = temporaryFolder("mdeq-eval-checkpoint-");
+        Path work = LocalFolders.createTemporary("mdeq-eval-checkpoint-");
         try {
             CheckpointStore store = new CheckpointStore(run, work, log);
             Choice choice = choose(run, store, checkpoint);
@@ -73,7 +69,7 @@ public record ModelSource(String label, String location, String selection, Map<S
                         + ") cannot be used: " + e.getMessage() + ". " + inventory(run, store), e);
             }
         } finally {
-            deleteQuietly(work);
+            LocalFolders.deleteTemporary(work);
         }
     }
 
@@ -128,23 +124,10 @@ public record ModelSource(String label, String location, String selection, Map<S
                 + String.join(", ", folders) + " (" + pointers + ").";
     }
 
-    private static ModelSource file(String location, String selection, Consumer<String> log) {
+    private static ModelSource file(String location, String setting, Consumer<String> log) {
+        String selection = "weights file (" + setting + ")";
         log.accept("evaluating " + selection + " " + location);
-        String label = "weights-" + stem(location);
-        if (!location.startsWith("s3://")) {
-            Path path = location.startsWith("file:") ? Path.of(StoreUri.parse(location).path()) : Path.of(location);
-            return new ModelSource(label, location, selection, WeightFiles.read(path));
-        }
-        StoreUri uri = StoreUri.parse(location);
-        Path work = temporaryFolder("mdeq-eval-weights-");
-        try (ObjectStore store = ObjectStores.open(uri.parent().orElseThrow(() -> new InvalidInputException(
-                "--weights " + location + " names a bucket, not a file")).toString())) {
-            Path local = work.resolve(uri.name());
-            store.getToFile(uri.name(), local);
-            return new ModelSource(label, location, selection, WeightFiles.read(local));
-        } finally {
-            deleteQuietly(work);
-        }
+        return new ModelSource("weights-" + stem(location), location, selection, WeightFiles.read(location, setting));
     }
 
     /** The file name without its weight-file extensions, reduced to characters an evaluation id may hold. */
@@ -153,23 +136,5 @@ public record ModelSource(String label, String location, String selection, Map<S
         name = name.replaceAll("(?i)(\\.pth\\.tar|\\.pth|\\.pkl|\\.npz|\\.tar|\\.pt)$", "");
         name = name.replaceAll("[^A-Za-z0-9._-]", "_");
         return name.isEmpty() ? "file" : name.substring(0, Math.min(name.length(), 60));
-    }
-
-    private static Path temporaryFolder(String prefix) {
-        try {
-            return Files.createTempDirectory(prefix);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary folder", e);
-        }
-    }
-
-    private static void deleteQuietly(Path folder) {
-        try (var paths = Files.walk(folder)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            // a temporary folder left behind is harmless
-        }
     }
 }

@@ -7,10 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.TestConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
-import dev.mdeq.trainer.data.CityscapesTransforms;
-import dev.mdeq.trainer.model.MdeqModel;
-import dev.mdeq.trainer.model.layers.Interpolation;
-import dev.mdeq.trainer.solver.SolverStats;
+import dev.mdeq.data.CityscapesTransforms;
+import dev.mdeq.model.MdeqModel;
+import dev.mdeq.model.layers.Interpolation;
+import dev.mdeq.model.solver.SolverStats;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +21,7 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * Segmentation of one full-resolution image as the reference evaluates (MDEQ-SPEC §5), batch 1,
+ * Segmentation of one full-resolution image as the reference evaluates (docs/reference-model.md §5), batch 1,
  * in equilibrium mode. Without TEST.MULTI_SCALE it is the reference's validation: one pass over
  * the image as it is, the logits (1/4 resolution) upsampled bilinearly with
  * {@code align_corners=True} to the image's size. With TEST.MULTI_SCALE it is the reference's

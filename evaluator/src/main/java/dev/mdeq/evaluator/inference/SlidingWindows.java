@@ -10,7 +10,7 @@ import java.util.function.UnaryOperator;
 
 /**
  * The reference's sliding-window tiling of an image scaled above 1 in multi-scale testing (the
- * Cityscapes {@code multi_scale_inference} of the HRNet code MDEQ uses, MDEQ-SPEC §5): windows of
+ * Cityscapes {@code multi_scale_inference} of the HRNet code MDEQ uses, docs/reference-model.md §5): windows of
  * the crop size with stride = crop size, {@code ceil((H - crop) / stride) + 1} rows and as many
  * columns computed the same way; a window that would cross the border is shifted back so that it
  * ends at the border (overlapping its neighbour), and none is larger than the image. Each pixel's

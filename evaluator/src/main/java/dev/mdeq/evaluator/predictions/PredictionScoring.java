@@ -1,12 +1,13 @@
 package dev.mdeq.evaluator.predictions;
 
+import dev.mdeq.runstore.storage.Sha256;
 import dev.mdeq.config.Task;
 import dev.mdeq.evaluator.image.CityscapesImages;
 import dev.mdeq.evaluator.image.CityscapesName;
 import dev.mdeq.evaluator.image.LabelImage;
 import dev.mdeq.evaluator.image.LabelPngs;
-import dev.mdeq.evaluator.metrics.LabelEncoding;
-import dev.mdeq.evaluator.metrics.PixelAccumulator;
+import dev.mdeq.metrics.LabelEncoding;
+import dev.mdeq.metrics.PixelAccumulator;
 import dev.mdeq.evaluator.results.EvalContext;
 import dev.mdeq.evaluator.results.EvalTally;
 import dev.mdeq.evaluator.results.ImageStats;
@@ -16,10 +17,11 @@ import dev.mdeq.evaluator.results.SkippedItem;
 import dev.mdeq.evaluator.shard.EvaluationDriver;
 import dev.mdeq.evaluator.shard.ShardSpec;
 import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.run.Listing;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectInfo;
 import dev.mdeq.runstore.storage.ObjectStore;
-import dev.mdeq.trainer.data.CityscapesLabels;
+import dev.mdeq.data.CityscapesLabels;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -41,7 +43,6 @@ import java.util.function.Consumer;
  */
 public final class PredictionScoring {
     private static final String TRUTH_SUFFIX = "_labelIds.png";
-    private static final int NAMES_IN_MESSAGE = 20;
 
     private final ObjectStore predictions;
     private final ObjectStore truth;
@@ -118,7 +119,7 @@ public final class PredictionScoring {
         }
         if (!duplicateTruth.isEmpty()) {
             throw new InvalidInputException("ground truth " + truth.root() + " has more than one *" + TRUTH_SUFFIX
-                    + " file for one image: " + names(duplicateTruth));
+                    + " file for one image: " + Listing.some(duplicateTruth));
         }
         Map<String, List<String>> predictionKeys = new TreeMap<>();
         List<String> extra = new ArrayList<>();
@@ -132,6 +133,10 @@ public final class PredictionScoring {
             } else {
                 predictionKeys.computeIfAbsent(name.get().stem(), k -> new ArrayList<>()).add(info.key());
             }
+        }
+        if (predictionKeys.isEmpty() && extra.isEmpty()) {
+            throw new InvalidInputException("no predictions found: " + predictions.root() + " has no *.png file "
+                    + "(point --pred at the label-id PNGs named <city>_<seq>_<frame>*.png)");
         }
         Map<String, String> imageKeys = new TreeMap<>();
         if (images != null) {
@@ -155,7 +160,7 @@ public final class PredictionScoring {
         String configSha = null;
         if (runStore.stat(RunLayout.CONFIG).isPresent()) {
             configYaml = new String(runStore.getBytes(RunLayout.CONFIG), StandardCharsets.UTF_8);
-            configSha = EvalContext.sha256(configYaml);
+            configSha = Sha256.hex(configYaml);
         }
         return new EvalContext(evalId, Task.SEGMENTATION, "predictions", predictions.root().toString(),
                 truth.root().toString(), configYaml, configSha, CityscapesLabels.NAMES, pairing.items().size(),
@@ -204,7 +209,7 @@ public final class PredictionScoring {
         }
         if (predKeys.size() > 1) {
             throw new InvalidItemException(SkippedItem.Kind.INVALID, "found multiple predictions for ground truth "
-                    + truth.root().resolve(truthKey) + ": " + names(predKeys));
+                    + truth.root().resolve(truthKey) + ": " + Listing.some(predKeys));
         }
         String predKey = predKeys.get(0);
         long t0 = System.nanoTime();
@@ -254,26 +259,20 @@ public final class PredictionScoring {
         List<String> parts = new ArrayList<>();
         if (!missing.isEmpty()) {
             parts.add(missing.size() + " ground truth image(s) in " + truth.root() + " have no prediction in "
-                    + predictions.root() + ": " + names(missing));
+                    + predictions.root() + ": " + Listing.some(missing));
         }
         if (!pairing.extra().isEmpty()) {
             parts.add(pairing.extra().size() + " prediction file(s) in " + predictions.root()
-                    + " match no ground truth: " + names(pairing.extra()));
+                    + " match no ground truth: " + Listing.some(pairing.extra()));
         }
         if (!duplicated.isEmpty()) {
             List<String> dup = duplicated.stream().map(s -> s + " (" + String.join(", ",
                     pairing.predictionKeys().get(s)) + ")").toList();
-            parts.add(duplicated.size() + " image(s) have more than one prediction: " + names(dup));
+            parts.add(duplicated.size() + " image(s) have more than one prediction: " + Listing.some(dup));
         }
-        return "predictions do not match the ground truth: " + String.join("; ", parts)
-                + ". Fix the files, or pass --skip-bad to score the rest and list these in the report.";
+        // one line per kind of problem, each with a few examples
+        return "predictions do not match the ground truth:\n- " + String.join("\n- ", parts)
+                + "\nFix the files, or pass --skip-bad to score the rest and list these in the report.";
     }
 
-    private static String names(List<String> names) {
-        if (names.size() <= NAMES_IN_MESSAGE) {
-            return String.join(", ", names);
-        }
-        return String.join(", ", names.subList(0, NAMES_IN_MESSAGE)) + " and " + (names.size() - NAMES_IN_MESSAGE)
-                + " more";
-    }
 }

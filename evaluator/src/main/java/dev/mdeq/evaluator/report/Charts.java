@@ -1,7 +1,7 @@
 package dev.mdeq.evaluator.report;
 
 import dev.mdeq.evaluator.image.Headless;
-import dev.mdeq.evaluator.metrics.ConfusionMatrix;
+import dev.mdeq.metrics.ConfusionMatrix;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

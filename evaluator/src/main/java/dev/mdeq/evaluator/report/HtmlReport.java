@@ -1,9 +1,9 @@
 package dev.mdeq.evaluator.report;
 
-import dev.mdeq.evaluator.metrics.ConfusionMatrix;
+import dev.mdeq.metrics.ConfusionMatrix;
 import dev.mdeq.evaluator.results.ImageStats;
 import dev.mdeq.evaluator.results.SkippedItem;
-import dev.mdeq.trainer.data.CityscapesLabels;
+import dev.mdeq.data.CityscapesLabels;
 import java.awt.Color;
 import java.awt.Paint;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.mdeq.evaluator.report;
 
 import dev.mdeq.config.Task;
-import dev.mdeq.evaluator.metrics.ClassificationMetrics;
-import dev.mdeq.evaluator.metrics.ConfusionMatrix;
-import dev.mdeq.evaluator.metrics.SegmentationMetrics;
+import dev.mdeq.metrics.ClassificationMetrics;
+import dev.mdeq.metrics.ConfusionMatrix;
+import dev.mdeq.metrics.SegmentationMetrics;
 import dev.mdeq.evaluator.results.EvalContext;
 import dev.mdeq.evaluator.results.EvalTally;
 import dev.mdeq.evaluator.results.ImageStats;
@@ -30,7 +30,7 @@ public final class ReportBuilder {
                     + "of IoU = tp / (tp + fp + fn); a class with no ground-truth and no predicted pixel has no IoU "
                     + "(listed in absentClasses) and is left out of the mean. Pixels whose ground truth is the ignore "
                     + "label are not counted; predictions that are no class count as false negatives.");
-            d.put("miouReference", "MDEQ reference (tools/seg_test.py, HRNet testval; MDEQ-SPEC 5): mean over all classes "
+            d.put("miouReference", "MDEQ reference (tools/seg_test.py, HRNet testval; docs/reference-model.md §5): mean over all classes "
                     + "of tp / max(1, pos + res - tp), so an absent class counts as 0. Equal to miou when every class "
                     + "occurs.");
             d.put("pixelAccuracy", "correctly predicted pixels / pixels whose ground truth is an evaluated class");

@@ -1,13 +1,10 @@
 package dev.mdeq.evaluator.results;
 
+import dev.mdeq.runstore.storage.Sha256;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.mdeq.config.Task;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,7 +48,7 @@ public record EvalContext(
     /** SHA-256 over everything that decides the numbers (not the evaluation id). */
     @JsonIgnore
     public String fingerprint() {
-        return sha256(String.join("\n", fingerprintFields().values()));
+        return Sha256.hex(String.join("\n", fingerprintFields().values()));
     }
 
     /** The fields the fingerprint covers, by name (merge names the ones that differ). */
@@ -71,16 +68,6 @@ public record EvalContext(
 
     /** The SHA-256 of a sorted item list, as {@link #itemListSha256} holds it. */
     public static String itemListSha256(List<String> sortedItems) {
-        return sha256(String.join("\n", sortedItems));
-    }
-
-    /** SHA-256 of a text's UTF-8 bytes, as lower-case hex. */
-    public static String sha256(String text) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(String.join("\n", sortedItems));
     }
 }

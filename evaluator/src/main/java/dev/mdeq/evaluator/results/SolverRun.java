@@ -1,6 +1,6 @@
 package dev.mdeq.evaluator.results;
 
-import dev.mdeq.trainer.solver.SolverStats;
+import dev.mdeq.model.solver.SolverStats;
 
 /**
  * One forward equilibrium solve of an image (an image solved at several scales, flipped or in
@@ -11,7 +11,7 @@ import dev.mdeq.trainer.solver.SolverStats;
  * @param absResidual final absolute residual ||f(z) - z|| of the returned iterate; null if not finite
  * @param relResidual final relative residual ||f(z) - z|| / ||f(z)||; null if not finite or not measured
  * @param converged whether the solver met its tolerance before its step limit
- * @param stopReason why the solve stopped (a {@link dev.mdeq.trainer.solver.StopReason} name), or null
+ * @param stopReason why the solve stopped (a {@link dev.mdeq.model.solver.StopReason} name), or null
  */
 public record SolverRun(int steps, Double absResidual, Double relResidual, boolean converged, String stopReason) {
     public SolverRun {

@@ -1,6 +1,6 @@
 package dev.mdeq.evaluator.shard;
 
-import dev.mdeq.evaluator.metrics.SegmentationMetrics;
+import dev.mdeq.metrics.SegmentationMetrics;
 import dev.mdeq.evaluator.report.EvalReport;
 import dev.mdeq.evaluator.report.ReportWriter;
 import dev.mdeq.evaluator.results.EvalContext;
@@ -10,11 +10,10 @@ import dev.mdeq.evaluator.results.InvalidItemException;
 import dev.mdeq.evaluator.results.SkippedItem;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.run.Progress;
-import dev.mdeq.runstore.run.ProgressReporter;
+import dev.mdeq.runstore.progress.ProgressReporter;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
-import dev.mdeq.trainer.kernels.NativeKernels;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +35,7 @@ public final class EvaluationDriver {
     private final boolean skipInvalid;
     private final int sampleCount;
     private final Consumer<ProgressReporter.Builder> progressOptions;
+    private final String kernels;
     private final Clock clock;
 
     /** The work done for one item; it adds its results (and image stats, samples) to the tally. */
@@ -76,6 +76,7 @@ public final class EvaluationDriver {
         this.sampleCount = b.sampleCount;
         this.progressOptions = b.progressOptions;
         this.clock = b.clock;
+        this.kernels = b.kernels;
     }
 
     /**
@@ -122,7 +123,7 @@ public final class EvaluationDriver {
                 : EvalLayout.shardProgress(context.evalId(), shard.index(), shard.count());
         ProgressReporter.Builder pb = ProgressReporter.builder(
                         shard.isWhole() ? "evaluate" : "evaluate shard " + shard, Progress.Phase.EVALUATING, slice.size())
-                .unit("images").heartbeatTo(runStore, progressKey, Duration.ofSeconds(15))
+                .unit("images").detailOrder("mIoU", "top1").heartbeatTo(runStore, progressKey, Duration.ofSeconds(15))
                 .clocks(System::nanoTime, clock);
         progressOptions.accept(pb);
         ProgressReporter progress = pb.start();
@@ -148,8 +149,7 @@ public final class EvaluationDriver {
             tally.sortLists();
             long wall = System.nanoTime() - start;
             if (shard.isWhole()) {
-                EvalReport report = new ReportWriter(runStore, clock).write(context, tally, List.of(wall),
-                        NativeKernels.recorded());
+                EvalReport report = new ReportWriter(runStore, clock).write(context, tally, List.of(wall), kernels);
                 progress.finish(Progress.Phase.SUCCEEDED, "report written to "
                         + runStore.root().resolve(RunLayout.reportHtml(context.evalId())) + headline(report));
                 return new Result(tally, report, null);
@@ -157,7 +157,7 @@ public final class EvaluationDriver {
             String key = RunLayout.shardPartial(context.evalId(), shard.index(), shard.count());
             ShardPartial partial = new ShardPartial(ShardPartial.FORMAT_VERSION, shard.index(), shard.count(),
                     context.fingerprint(), context, slice.stream().map(Item::name).toList(), wall, tally,
-                    clock.instant(), NativeKernels.recorded());
+                    clock.instant(), kernels);
             runStore.putBytes(key, RunJson.write(partial));
             progress.finish(Progress.Phase.SUCCEEDED, "shard " + shard + " partial written to "
                     + runStore.root().resolve(key));
@@ -198,6 +198,7 @@ public final class EvaluationDriver {
         private int sampleCount = 6;
         private Consumer<ProgressReporter.Builder> progressOptions = p -> { };
         private Clock clock = Clock.systemUTC();
+        private String kernels;
 
         private Builder(ObjectStore runStore, EvalContext context, ShardSpec shard) {
             this.runStore = runStore;
@@ -225,6 +226,12 @@ public final class EvaluationDriver {
 
         public Builder clock(Clock value) {
             this.clock = value;
+            return this;
+        }
+
+        /** The native kernel set the items are computed with, recorded in the report (default none). */
+        public Builder kernels(String value) {
+            this.kernels = value;
             return this;
         }
 

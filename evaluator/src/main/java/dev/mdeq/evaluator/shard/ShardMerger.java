@@ -6,6 +6,7 @@ import dev.mdeq.evaluator.results.EvalContext;
 import dev.mdeq.evaluator.results.EvalLayout;
 import dev.mdeq.evaluator.results.EvalTally;
 import dev.mdeq.runstore.run.InvalidInputException;
+import dev.mdeq.runstore.run.Listing;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectInfo;
@@ -111,7 +112,7 @@ public final class ShardMerger {
 
     private String missingMessage(String evalId, int shards, List<Integer> missing) {
         StringBuilder sb = new StringBuilder("cannot merge evaluation '" + evalId + "': " + missing.size() + " of "
-                + shards + " shard partials are missing: shard " + joinInts(missing) + " (expected "
+                + shards + " shard partials are missing: shard " + Listing.some(missing) + " (expected "
                 + runStore.root().resolve(RunLayout.shardPartial(evalId, missing.get(0), shards)) + "...)");
         Map<Integer, TreeSet<Integer>> otherCounts = new TreeMap<>();
         for (ObjectInfo info : runStore.list(EvalLayout.shards(evalId))) {
@@ -122,7 +123,7 @@ public final class ShardMerger {
             }
         }
         otherCounts.forEach((n, idx) -> sb.append("; found partials of a ").append(n).append("-shard run (shard ")
-                .append(joinInts(new ArrayList<>(idx))).append("): was it run with --shard I/").append(n).append('?'));
+                .append(Listing.some(idx)).append("): was it run with --shard I/").append(n).append('?'));
         sb.append(". Run the missing shards, then merge again.");
         return sb.toString();
     }
@@ -173,13 +174,6 @@ public final class ShardMerger {
         }
     }
 
-    private static String joinInts(List<Integer> ints) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < ints.size(); i++) {
-            sb.append(i == 0 ? "" : ", ").append(ints.get(i));
-        }
-        return sb.toString();
-    }
 
     private static String shorten(String s) {
         return s != null && s.length() > 80 ? s.substring(0, 77) + "..." : s;

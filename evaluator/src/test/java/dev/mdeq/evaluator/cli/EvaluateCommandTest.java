@@ -12,9 +12,12 @@ import dev.mdeq.runstore.run.ReportSummary;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.LocalObjectStore;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,6 +100,56 @@ class EvaluateCommandTest {
         Progress p = RunJson.read(new LocalObjectStore(Path.of(runDir)).getBytes(
                 RunLayout.evalProgress("predictions")), Progress.class, "progress");
         assertEquals(Progress.Phase.FAILED, p.phase());
+    }
+
+    @Test
+    void foldersThatAreNotThereFailAtOnceNamingTheOption() throws IOException {
+        String runDir = dir.resolve("run").toString();
+        assertEquals(2, run("predictions", "--pred", dir.resolve("none").toString(), "--gt", dir.resolve("gt")
+                .toString(), "--out", runDir));
+        assertTrue(err.toString().startsWith("--pred: the predictions folder " + dir.resolve("none")
+                + " does not exist"), err.toString());
+        Path file = Files.writeString(dir.resolve("file.txt"), "x");
+        assertEquals(2, run("predictions", "--pred", dir.resolve("pred").toString(), "--gt", file.toString(),
+                "--out", runDir));
+        assertTrue(err.toString().contains("--gt: " + file + " is a file, not a folder"), err.toString());
+        assertEquals(2, run("predictions", "--pred", dir.resolve("pred").toString(), "--gt", dir.resolve("gt")
+                .toString(), "--images", dir.resolve("no-images").toString(), "--out", runDir));
+        assertTrue(err.toString().contains("--images: the images folder"), err.toString());
+        assertEquals(2, run("--run", dir.resolve("no-run").toString()));
+        assertTrue(err.toString().contains("--run: the run folder " + dir.resolve("no-run") + " does not exist"),
+                err.toString());
+        assertEquals(2, run("merge", "--run", dir.resolve("no-run").toString(), "--eval-id", "e", "--shards", "2"));
+        assertTrue(Files.notExists(dir.resolve("run")) && Files.notExists(dir.resolve("no-run")), "nothing written");
+    }
+
+    @Test
+    void manyMismatchedFilesAreAFewExamplesAndACount() {
+        LocalObjectStore gt = new LocalObjectStore(dir.resolve("many-gt"));
+        LocalObjectStore pred = new LocalObjectStore(dir.resolve("many-pred"));
+        byte[] pixels = new byte[8];
+        for (int i = 0; i < 60; i++) {
+            gt.putBytes(String.format("bonn/bonn_%06d_000019_gtFine_labelIds.png", i),
+                    LabelPngs.writeGrey(new LabelImage(4, 2, pixels)));
+            pred.putBytes(String.format("ulm_%06d_000019_leftImg8bit.png", i),
+                    LabelPngs.writeGrey(new LabelImage(4, 2, pixels)));
+        }
+        CommandLine cmd = new CommandLine(new EvaluateCommand());
+        Exception[] thrown = new Exception[1];
+        cmd.setExecutionExceptionHandler((ex, c, parsed) -> {
+            thrown[0] = ex;
+            return 3;
+        });
+        assertEquals(3, cmd.execute("predictions", "--pred", pred.root().toString(), "--gt", gt.root().toString(),
+                "--out", dir.resolve("run").toString()));
+        String message = thrown[0].getMessage();
+        List<String> lines = List.of(message.split("\n"));
+        assertEquals(4, lines.size(), "a line per kind of problem: " + message);
+        assertTrue(lines.get(1).startsWith("- 60 ground truth image(s) in ") && lines.get(1).endsWith(
+                "bonn_000004_000019, and 55 more"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("- 60 prediction file(s) in ") && lines.get(2).endsWith(", and 55 more"),
+                lines.get(2));
+        assertTrue(lines.stream().allMatch(l -> l.length() < 400), message);
     }
 
     @Test

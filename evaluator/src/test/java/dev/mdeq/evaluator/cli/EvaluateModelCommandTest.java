@@ -15,7 +15,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.evaluator.inference.ModelRuns;
 import dev.mdeq.evaluator.report.EvalReport;
-import dev.mdeq.trainer.kernels.NativeKernels;
+import dev.mdeq.model.kernels.NativeKernels;
 import dev.mdeq.evaluator.results.ImageStats;
 import dev.mdeq.evaluator.results.SkippedItem;
 import dev.mdeq.runstore.run.InvalidInputException;
@@ -28,11 +28,11 @@ import dev.mdeq.runstore.storage.ObjectInfo;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.testing.S3TestServer;
-import dev.mdeq.trainer.data.Cifar10Dataset;
-import dev.mdeq.trainer.data.CityscapesLabels;
-import dev.mdeq.trainer.data.DataRandom;
-import dev.mdeq.trainer.data.Sample;
-import dev.mdeq.trainer.model.MdeqModel;
+import dev.mdeq.data.Cifar10Dataset;
+import dev.mdeq.data.CityscapesLabels;
+import dev.mdeq.data.DataRandom;
+import dev.mdeq.data.Sample;
+import dev.mdeq.model.MdeqModel;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
@@ -420,7 +420,11 @@ class EvaluateModelCommandTest {
                 && message.contains("BEST -> " + RunLayout.checkpointFolder(3)), message);
 
         Outcome noRun = evaluate("--run", temp.resolve("nothing").toString());
-        assertTrue(assertInstanceOf(InvalidInputException.class, noRun.error()).getMessage()
+        assertEquals(2, noRun.code(), "checked before anything is read");
+        assertTrue(noRun.err().contains("--run: the run folder " + temp.resolve("nothing") + " does not exist"),
+                noRun.err());
+        Outcome emptyRun = evaluate("--run", Files.createDirectories(temp.resolve("empty")).toString());
+        assertTrue(assertInstanceOf(InvalidInputException.class, emptyRun.error()).getMessage()
                 .contains("config.yaml not found"));
     }
 

@@ -2,9 +2,9 @@ package dev.mdeq.evaluator.predictions;
 
 import dev.mdeq.evaluator.image.LabelImage;
 import dev.mdeq.evaluator.image.LabelPngs;
-import dev.mdeq.evaluator.metrics.ConfusionMatrix;
-import dev.mdeq.evaluator.metrics.SyntheticLabels;
-import dev.mdeq.trainer.data.CityscapesLabels;
+import dev.mdeq.metrics.ConfusionMatrix;
+import dev.mdeq.metrics.SyntheticLabels;
+import dev.mdeq.data.CityscapesLabels;
 import dev.mdeq.runstore.storage.ObjectStore;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mdeq.config.Task;
-import dev.mdeq.evaluator.metrics.LabelEncoding;
+import dev.mdeq.metrics.LabelEncoding;
 import dev.mdeq.evaluator.results.EvalContext;
 import dev.mdeq.evaluator.results.EvalTally;
 import dev.mdeq.evaluator.results.ImageStats;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mdeq.config.DeqConfig.StopMode;
 import dev.mdeq.runstore.run.RunJson;
-import dev.mdeq.trainer.solver.SolverStats;
-import dev.mdeq.trainer.solver.StopReason;
+import dev.mdeq.model.solver.SolverStats;
+import dev.mdeq.model.solver.StopReason;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -60,11 +60,13 @@ public class ChildJob extends KubernetesDependentResource<Job, MdeqTrainingJob>
                 .anyMatch(owner -> owner.getUid().equals(primary.getMetadata().getUid()));
     }
 
-    @Override
-    protected Job desired(MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
-        JobInputs inputs = context.managedWorkflowAndDependentResourceContext()
-                .getMandatory(JobInputs.CONTEXT_KEY, JobInputs.class);
-        return builder.apply(primary, inputs);
+    /**
+     * Creates this role's Job for {@code primary} from {@code inputs}; the caller has seen that it does
+     * not exist ({@link #current}). Goes through the dependent resource's create handling, which
+     * caches the new Job so that the next reconciliation sees it before the informer does.
+     */
+    public Job create(MdeqTrainingJob primary, JobInputs inputs, Context<MdeqTrainingJob> context) {
+        return handleCreate(builder.apply(primary, inputs), primary, context);
     }
 
     @Override

@@ -4,7 +4,7 @@ import dev.mdeq.operator.store.StoreTarget;
 import dev.mdeq.runstore.storage.StoreUri;
 
 /**
- * What the Job builders need besides the resource: where the run folder is, how the pods reach
+ * What the Job builders need besides the resource, handed to {@link ChildJob#create}: where the run folder is, how the pods reach
  * the store, and how long the trainer needs to checkpoint on SIGTERM.
  *
  * @param runUri the run folder, passed as {@code --run}
@@ -13,6 +13,4 @@ import dev.mdeq.runstore.storage.StoreUri;
  * @param evalId the evaluation's id (its folder under eval/)
  */
 public record JobInputs(StoreUri runUri, StoreTarget store, int shutdownGraceSeconds, String evalId) {
-    /** Key of the inputs in the reconciliation's context. */
-    public static final String CONTEXT_KEY = JobInputs.class.getName();
 }

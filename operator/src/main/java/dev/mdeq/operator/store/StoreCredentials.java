@@ -1,15 +1,13 @@
 package dev.mdeq.operator.store;
 
-import dev.mdeq.operator.validation.InvalidSpecException;
+import dev.mdeq.runstore.storage.Sha256;
+import dev.mdeq.operator.refusal.InvalidSpecException;
 import dev.mdeq.runstore.storage.S3Settings;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -73,15 +71,7 @@ public final class StoreCredentials {
 
     /** A digest of both keys: tells a rotated Secret from the old one without keeping it readable. */
     String fingerprint() {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(accessKey.getBytes(StandardCharsets.UTF_8));
-            digest.update((byte) 0);
-            digest.update(secretKey.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(accessKey + '\0' + secretKey);
     }
 
     @Override

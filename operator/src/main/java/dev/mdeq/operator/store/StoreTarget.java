@@ -2,7 +2,7 @@ package dev.mdeq.operator.store;
 
 import dev.mdeq.operator.api.StoreSpec;
 import dev.mdeq.operator.config.OperatorConfig;
-import dev.mdeq.operator.validation.InvalidSpecException;
+import dev.mdeq.operator.refusal.InvalidSpecException;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.StoreUri;
 

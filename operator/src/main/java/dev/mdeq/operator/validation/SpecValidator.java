@@ -1,5 +1,6 @@
 package dev.mdeq.operator.validation;
 
+import dev.mdeq.operator.refusal.InvalidSpecException;
 import dev.mdeq.config.ConfigException;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;

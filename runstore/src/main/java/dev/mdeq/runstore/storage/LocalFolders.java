@@ -30,4 +30,22 @@ public final class LocalFolders {
             throw new UncheckedIOException("cannot delete " + what + " " + folder, e);
         }
     }
+
+    /** Creates a temporary folder whose name starts with {@code prefix}. */
+    public static Path createTemporary(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary folder " + prefix + "...", e);
+        }
+    }
+
+    /** Deletes a temporary folder, best effort: a leftover one is harmless and must not hide the result. */
+    public static void deleteTemporary(Path folder) {
+        try {
+            deleteRecursively(folder, "the temporary folder");
+        } catch (UncheckedIOException e) {
+            // left behind; the operating system's temporary space is cleaned independently
+        }
+    }
 }

@@ -31,6 +31,11 @@ public final class ObjectStores {
         });
     }
 
+    /** Opens the store at an already parsed {@code uri}, with S3 settings from the process environment. */
+    public static ObjectStore open(StoreUri uri) {
+        return open(uri, () -> S3Settings.fromEnvironment(environment()));
+    }
+
     /** Opens a local folder as a store. */
     public static LocalObjectStore open(Path folder) {
         return new LocalObjectStore(folder);
@@ -69,7 +74,10 @@ public final class ObjectStores {
     }
 
     private static ObjectStore open(String uri, Supplier<S3Settings> settings) {
-        StoreUri parsed = parse(uri);
+        return open(parse(uri), settings);
+    }
+
+    private static ObjectStore open(StoreUri parsed, Supplier<S3Settings> settings) {
         if (parsed.isS3()) {
             return new S3ObjectStore(parsed, settings.get());
         }

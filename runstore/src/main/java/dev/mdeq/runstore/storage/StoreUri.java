@@ -16,6 +16,14 @@ public record StoreUri(String scheme, String bucket, String path) {
     public static final String S3 = "s3";
     public static final String FILE = "file";
 
+    /**
+     * True when {@code location} is written as a store URI ({@code s3://...} or {@code file:...})
+     * rather than a plain local path; {@link #parse} accepts both.
+     */
+    public static boolean isUri(String location) {
+        return location.startsWith(S3 + "://") || location.startsWith(FILE + ":");
+    }
+
     /** Parses a store URI; fails with a message that shows the valid forms. */
     public static StoreUri parse(String uri) {
         if (uri == null || uri.isBlank()) {

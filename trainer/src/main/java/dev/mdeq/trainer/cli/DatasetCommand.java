@@ -1,21 +1,22 @@
 package dev.mdeq.trainer.cli;
 
+import dev.mdeq.runstore.cli.ProgressOptions;
+import dev.mdeq.runstore.cli.Arguments;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
-import dev.mdeq.runstore.storage.StoreUri;
-import dev.mdeq.trainer.data.CityscapesDataset;
-import dev.mdeq.trainer.data.CityscapesLabels;
-import dev.mdeq.trainer.data.Cifar10Dataset;
-import dev.mdeq.trainer.data.DataOrder;
-import dev.mdeq.trainer.data.DataRandom;
-import dev.mdeq.trainer.data.Datasets;
-import dev.mdeq.trainer.data.FashionMnistDataset;
-import dev.mdeq.trainer.data.ImageDataset;
-import dev.mdeq.trainer.data.ImageFolderDataset;
-import dev.mdeq.trainer.data.Sample;
-import dev.mdeq.trainer.data.SyntheticCityscapes;
+import dev.mdeq.data.CityscapesDataset;
+import dev.mdeq.data.CityscapesLabels;
+import dev.mdeq.data.Cifar10Dataset;
+import dev.mdeq.data.DataOrder;
+import dev.mdeq.data.DataRandom;
+import dev.mdeq.data.Datasets;
+import dev.mdeq.data.FashionMnistDataset;
+import dev.mdeq.data.ImageDataset;
+import dev.mdeq.data.ImageFolderDataset;
+import dev.mdeq.data.Sample;
+import dev.mdeq.data.SyntheticCityscapes;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -63,6 +65,11 @@ public final class DatasetCommand {
 
         @Override
         public void run() {
+            Arguments.folderToWrite(spec, "--out", out);
+            if (threads < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1, got "
+                        + threads);
+            }
             int[] hw = parseSize(size);
             int valImages = val != null ? val : Math.max(1, images / 4);
             SyntheticCityscapes.Spec s;
@@ -80,7 +87,6 @@ public final class DatasetCommand {
         }
 
         private List<String> write(SyntheticCityscapes.Spec s) {
-            parseUri(out);
             try (ObjectStore store = ObjectStores.open(out)) {
                 return SyntheticCityscapes.generate(s, store::putBytes, threads);
             }
@@ -97,14 +103,6 @@ public final class DatasetCommand {
             }
             throw new CommandLine.ParameterException(spec.commandLine(), "--size " + text
                     + ": expected HEIGHTxWIDTH, e.g. 256x512");
-        }
-
-        private StoreUri parseUri(String text) {
-            try {
-                return StoreUri.parse(text);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--out: " + e.getMessage());
-            }
         }
     }
 
@@ -137,7 +135,7 @@ public final class DatasetCommand {
 
         private static void describe(PrintStream out, String name, ImageDataset d, DataOrder order) {
             Sample s = d.get(0, DataRandom.forSample(order.seed(), 0, 0));
-            out.printf("%s: %s; sample %dx%dx%d (CxHxW after transforms); %d batches of %d per epoch%s%n", name,
+            out.printf("%s: %s%n  sample %dx%dx%d (CxHxW after transforms); %d batches of %d per epoch%s%n", name,
                     d.description(), s.channels(), s.height(), s.width(), order.batchesPerEpoch(), order.batchSize(),
                     order.samplesPerEpoch() < d.size() ? " (drop_last skips " + (d.size() - order.samplesPerEpoch())
                             + ")" : "");
@@ -172,10 +170,13 @@ public final class DatasetCommand {
         @Parameters(paramLabel = "KEY VALUE", description = "config overrides such as DATASET.ROOT s3://bucket/data")
         List<String> overrides = new ArrayList<>();
 
+        @Mixin
+        ProgressOptions progress = new ProgressOptions();
+
         @Override
         public void run() {
             ExperimentConfig c = ConfigLoader.loadFileOrPreset(config, overrides);
-            System.out.println(Datasets.localRoot(c));
+            System.out.println(Datasets.localRoot(c, progress::apply));
         }
     }
 }

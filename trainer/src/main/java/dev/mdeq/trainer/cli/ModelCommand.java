@@ -1,5 +1,6 @@
 package dev.mdeq.trainer.cli;
 
+import dev.mdeq.runstore.cli.Arguments;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -9,21 +10,21 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
-import dev.mdeq.trainer.model.Architecture;
-import dev.mdeq.trainer.kernels.NativeKernels;
-import dev.mdeq.trainer.model.Finite;
-import dev.mdeq.trainer.model.MdeqModel;
-import dev.mdeq.trainer.model.MdeqNet;
-import dev.mdeq.trainer.model.ModelBench;
-import dev.mdeq.trainer.model.ModelSummary;
-import dev.mdeq.trainer.solver.SolverStats;
+import dev.mdeq.model.Architecture;
+import dev.mdeq.model.kernels.NativeKernels;
+import dev.mdeq.model.Finite;
+import dev.mdeq.model.MdeqModel;
+import dev.mdeq.model.MdeqNet;
+import dev.mdeq.trainer.bench.ModelBench;
+import dev.mdeq.model.ModelSummary;
+import dev.mdeq.model.solver.SolverStats;
 import dev.mdeq.trainer.train.Devices;
-import dev.mdeq.trainer.weights.Npy;
-import dev.mdeq.trainer.weights.Npz;
-import dev.mdeq.trainer.weights.RawArrays;
-import dev.mdeq.trainer.weights.RawTensor;
-import dev.mdeq.trainer.weights.StateDict;
-import dev.mdeq.trainer.weights.WeightFiles;
+import dev.mdeq.model.weights.Npy;
+import dev.mdeq.model.weights.Npz;
+import dev.mdeq.model.weights.RawArrays;
+import dev.mdeq.model.weights.RawTensor;
+import dev.mdeq.model.weights.StateDict;
+import dev.mdeq.model.weights.WeightFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -75,14 +76,16 @@ public final class ModelCommand {
                     + "solver.abs_trace, solver.rel_trace, solver.sample_residuals and solver.stop_reason "
                     + "(0 tolerance, 1 step limit, 2 protective break, 3 stalled)."})
     static final class Forward implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Option(names = "--config", required = true, paramLabel = "CONFIG",
                 description = "an experiment yaml file or a preset name")
         String config;
 
         @Option(names = "--weights", required = true, paramLabel = "FILE",
-                description = "weights in the reference's names, loaded strictly: .npz, or a PyTorch checkpoint of the"
-                        + " reference (.pth, .pth.tar, .pkl), told apart by content; a path, file:/path or"
-                        + " s3://bucket/key")
+                description = "the weights (file or s3://bucket/key), loaded strictly: the reference's .pth,"
+                        + " .pth.tar or .pkl checkpoint, or an .npz in its names; told apart by content")
         String weights;
 
         @Option(names = "--input", required = true, paramLabel = "X.npy",
@@ -107,8 +110,12 @@ public final class ModelCommand {
             MdeqModel.Mode runMode = switch (mode.toLowerCase(Locale.ROOT)) {
                 case "deq" -> MdeqModel.Mode.EQUILIBRIUM;
                 case "unrolled" -> MdeqModel.Mode.UNROLLED;
-                default -> throw new InvalidInputException("--mode must be deq or unrolled, got '" + mode + "'");
+                default -> throw new ParameterException(spec.commandLine(), "--mode must be deq or unrolled, got '"
+                        + mode + "'");
             };
+            Arguments.existingObject(spec, "--weights", weights, "the weights file");
+            Arguments.existingFile(spec, "--input", input, "the input .npy file");
+            Arguments.fileToWrite(spec, "--out", out);
             ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
             RawTensor images = readInput(input);
             DataType type = float64 ? DataType.FLOAT64 : DataType.FLOAT32;

@@ -1,7 +1,9 @@
 package dev.mdeq.trainer.cli;
 
+import dev.mdeq.runstore.cli.Arguments;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
+import dev.mdeq.runstore.cli.ProgressOptions;
 import dev.mdeq.trainer.train.Trainer;
 import dev.mdeq.trainer.train.TrainingResult;
 import java.util.ArrayList;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code mdeq train}: trains an experiment in a run folder, resuming from its newest valid checkpoint. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train an MDEQ model in a run folder (file:/path or s3://bucket/prefix).",
+        description = {"Train an MDEQ model in a run folder (a folder or store URI).",
+            "The run folder is a folder, file:/path or s3://bucket/prefix.",
             "Resumes from the run's newest valid checkpoint; SIGTERM checkpoints and exits with 75.",
             "Without --config the run's own config.yaml is used (what the operator's pods run)."})
 public final class TrainCommand implements Callable<Integer> {
@@ -45,6 +48,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "KEY VALUE overrides need --config (the run's saved config is used as it is)");
         }
+        Arguments.folderToWrite(spec, "--run", run);
         ExperimentConfig experiment = config == null ? null : ConfigLoader.loadFileOrPreset(config, overrides);
         TrainingResult result = Trainer.train(new Trainer.Options(experiment, run, allowConfigChange, System.err,
                 progress.console(), null));

@@ -1,16 +1,17 @@
 package dev.mdeq.trainer.cli;
 
+import dev.mdeq.runstore.cli.Arguments;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
-import dev.mdeq.trainer.model.MdeqModel;
-import dev.mdeq.trainer.weights.RawTensor;
-import dev.mdeq.trainer.weights.StateDict;
-import dev.mdeq.trainer.weights.WeightFiles;
-import dev.mdeq.trainer.weights.torch.ReferenceKeys;
-import dev.mdeq.trainer.weights.torch.TensorInfo;
-import dev.mdeq.trainer.weights.torch.TorchCheckpoint;
+import dev.mdeq.model.MdeqModel;
+import dev.mdeq.model.weights.RawTensor;
+import dev.mdeq.model.weights.StateDict;
+import dev.mdeq.model.weights.WeightFiles;
+import dev.mdeq.model.weights.torch.ReferenceKeys;
+import dev.mdeq.model.weights.torch.TensorInfo;
+import dev.mdeq.model.weights.torch.TorchFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mdeq weights}: weight files, including the reference MDEQ's PyTorch checkpoints. */
 @Command(name = "weights", mixinStandardHelpOptions = true,
-        description = "Weight files, including PyTorch checkpoints of the reference MDEQ (.pth, .pkl, .pth.tar).",
+        description = "Weight files: .npz and the reference MDEQ's PyTorch checkpoints.",
         subcommands = {WeightsCommand.Inspect.class, WeightsCommand.Import.class})
 public final class WeightsCommand {
 
@@ -40,7 +41,7 @@ public final class WeightsCommand {
      */
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = {"Read a PyTorch checkpoint of the reference MDEQ (.pth, .pth.tar, .pkl; or an .npz), map it"
-                    + " onto the model of a config (MDEQ-SPEC 6: model./module. prefixes stripped; fullstage_copy.*,"
+                    + " onto the model of a config (docs/reference-model.md §6: model./module. prefixes stripped; fullstage_copy.*,"
                     + " deq.* aliases, loss weights and training-checkpoint entries ignored; weight-norm pairs"
                     + " converted when the config has WNORM false) and write the model's entries as an .npz in the"
                     + " reference's names.",
@@ -58,7 +59,7 @@ public final class WeightsCommand {
         String config;
 
         @Option(names = "--to", required = true, paramLabel = "URI",
-                description = "where to write the .npz: a path, file:/path or s3://bucket/key")
+                description = "the .npz to write (file or s3://bucket/key)")
         String to;
 
         @Option(names = "--partial", description = "load only the entries both the file and the model have"
@@ -79,6 +80,9 @@ public final class WeightsCommand {
 
         @Override
         public Integer call() {
+            Arguments.existingObject(spec, "--from", from, "the weights file");
+            Arguments.storeUri(spec, "--to", to);
+            WeightFiles.checkWritable(to, force);
             PrintWriter out = spec.commandLine().getOut();
             ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
             StateDict.Mode mode = partial ? StateDict.Mode.MATCHING : StateDict.Mode.STRICT;
@@ -108,7 +112,7 @@ public final class WeightsCommand {
 
     /** {@code mdeq weights inspect FILE}: what a PyTorch checkpoint holds, read without Python. */
     @Command(name = "inspect", mixinStandardHelpOptions = true,
-            description = {"List what a PyTorch checkpoint holds: format, kind (MDEQ-SPEC 6), entries with shapes"
+            description = {"List what a PyTorch checkpoint holds: format, kind (docs/reference-model.md §6), entries with shapes"
                     + " and dtypes, parameter count.",
                 "The file is read in Java (zip or legacy torch.save format); nothing in it is run."})
     public static final class Inspect implements Runnable {
@@ -124,8 +128,9 @@ public final class WeightsCommand {
 
         @Override
         public void run() {
+            Arguments.existingFile(spec, "FILE", file, "the checkpoint file");
             PrintWriter out = spec.commandLine().getOut();
-            try (TorchCheckpoint checkpoint = TorchCheckpoint.open(file)) {
+            try (TorchFile checkpoint = TorchFile.open(file)) {
                 Map<String, TensorInfo> entries = checkpoint.entries();
                 Map<String, TensorInfo> model = checkpoint.modelEntries();
                 out.printf("file:       %s%n", file);
@@ -153,23 +158,33 @@ public final class WeightsCommand {
                         parameters, buffers);
                 out.printf("dtypes:     %s%n", dtypes.toString().replaceAll("[{}]", ""));
                 out.println();
+                List<String[]> rows = new ArrayList<>();
                 if (all) {
                     ReferenceKeys keys = checkpoint.referenceKeys();
                     entries.forEach((key, info) -> {
                         String reason = keys.dropReason(key);
                         String note = !reason.isEmpty() ? "dropped: " + reason
                                 : keys.modelName(key).equals(key) ? "" : "model: " + keys.modelName(key);
-                        printRow(out, key, info, note);
+                        rows.add(new String[] {key, info.shapeText(), dtypeText(info), note});
                     });
                 } else {
-                    model.forEach((key, info) -> printRow(out, key, info, ""));
+                    model.forEach((key, info) -> rows.add(new String[] {key, info.shapeText(), dtypeText(info), ""}));
                 }
+                printTable(out, rows);
             }
             out.flush();
         }
 
-        private static void printRow(PrintWriter out, String key, TensorInfo info, String note) {
-            out.printf("%-60s %-18s %-18s %s%n", key, info.shapeText(), dtypeText(info), note);
+        /** Columns as wide as their widest cell (fixed widths made 99-character rows), no trailing blanks. */
+        private static void printTable(PrintWriter out, List<String[]> rows) {
+            int[] widths = new int[3];
+            for (String[] row : rows) {
+                for (int i = 0; i < widths.length; i++) {
+                    widths[i] = Math.max(widths[i], row[i].length());
+                }
+            }
+            String format = "%-" + widths[0] + "s  %-" + widths[1] + "s  %-" + widths[2] + "s  %s";
+            rows.forEach(row -> out.println(String.format(format, (Object[]) row).stripTrailing()));
         }
 
         private static String dtypeText(TensorInfo info) {

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
-import dev.mdeq.trainer.model.layers.TorchOps;
+import dev.mdeq.model.layers.TorchOps;
 import java.util.Map;
 
 /** The global norm of the gradients held by parameters, and {@code torch.nn.utils.clip_grad_norm_}. */

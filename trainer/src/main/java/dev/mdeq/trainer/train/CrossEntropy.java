@@ -2,7 +2,7 @@ package dev.mdeq.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import dev.mdeq.trainer.model.layers.Interpolation;
+import dev.mdeq.model.layers.Interpolation;
 
 /**
  * The reference's training losses: {@code nn.CrossEntropyLoss()} for classification, and for

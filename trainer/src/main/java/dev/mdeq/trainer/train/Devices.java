@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.mdeq.config.RunConfig;
 import dev.mdeq.runstore.run.InvalidInputException;
-import dev.mdeq.trainer.kernels.NativeKernels;
+import dev.mdeq.model.kernels.NativeKernels;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.mdeq.trainer.train;
 
-import dev.mdeq.trainer.model.TrainStep;
-import dev.mdeq.trainer.solver.SolverStats;
+import dev.mdeq.model.TrainStep;
+import dev.mdeq.model.solver.SolverStats;
 
 /** Means over the steps of one logging interval (PRINT_FREQ steps). */
 final class IntervalStats {

@@ -10,12 +10,12 @@ import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.LocalFolders;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
-import dev.mdeq.trainer.checkpoint.RunConfigGuard;
-import dev.mdeq.trainer.kernels.NativeKernels;
-import dev.mdeq.trainer.data.BatchLoader;
-import dev.mdeq.trainer.data.DataOrder;
-import dev.mdeq.trainer.data.Datasets;
-import dev.mdeq.trainer.data.ImageDataset;
+import dev.mdeq.model.checkpoint.RunConfigGuard;
+import dev.mdeq.model.kernels.NativeKernels;
+import dev.mdeq.data.BatchLoader;
+import dev.mdeq.data.DataOrder;
+import dev.mdeq.data.Datasets;
+import dev.mdeq.data.ImageDataset;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -85,7 +85,7 @@ public final class Trainer {
         shutdown.onRequest(startup::stopDuringStartup);
         try {
             heartbeat(run, Progress.Phase.STAGING_DATA, "staging the data set " + config.dataset().root());
-            Path root = Datasets.localRoot(config);
+            Path root = Datasets.localRoot(config, p -> p.console(console).out(out));
             ImageDataset trainSet = Datasets.training(config, root);
             ImageDataset validationSet = Datasets.validation(config, root);
             List<Device> devices = Devices.select(config.run().device());

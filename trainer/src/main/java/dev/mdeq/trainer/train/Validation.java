@@ -1,15 +1,17 @@
 package dev.mdeq.trainer.train;
 
+import dev.mdeq.metrics.ConfusionMatrix;
+import dev.mdeq.metrics.SegmentationMetrics;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.mdeq.config.Task;
-import dev.mdeq.trainer.data.BatchLoader;
-import dev.mdeq.trainer.data.DataBatch;
-import dev.mdeq.trainer.data.DataPosition;
-import dev.mdeq.trainer.model.Finite;
-import dev.mdeq.trainer.model.MdeqModel;
-import dev.mdeq.trainer.model.layers.Interpolation;
+import dev.mdeq.data.BatchLoader;
+import dev.mdeq.data.DataBatch;
+import dev.mdeq.data.DataPosition;
+import dev.mdeq.model.Finite;
+import dev.mdeq.model.MdeqModel;
+import dev.mdeq.model.layers.Interpolation;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -42,7 +44,7 @@ final class Validation {
      */
     ValidationResult run(MdeqModel model, BooleanSupplier stop) {
         long start = System.nanoTime();
-        long[] confusion = new long[numClasses * numClasses];
+        ConfusionMatrix confusion = new ConfusionMatrix(numClasses);
         long correct = 0;
         long samples = 0;
         try (BatchLoader.BatchStream stream = loader.open(DataPosition.startOf(0))) {
@@ -70,7 +72,7 @@ final class Validation {
                         int[] labels = batch.labels();
                         for (int i = 0; i < labels.length; i++) {
                             if (labels[i] != ignoreLabel) {
-                                confusion[labels[i] * numClasses + (int) predicted[i]]++;
+                                confusion.add(labels[i], (int) predicted[i], 1);
                             }
                         }
                     }
@@ -83,22 +85,15 @@ final class Validation {
             return new ValidationResult(ValidationResult.TOP1, samples == 0 ? 0 : 100.0 * correct / samples, samples,
                     seconds);
         }
-        return new ValidationResult(ValidationResult.MIOU, 100.0 * meanIou(confusion, numClasses), samples, seconds);
+        return new ValidationResult(ValidationResult.MIOU, 100.0 * meanIou(confusion), samples, seconds);
     }
 
-    /** Mean over all classes of tp / max(1, pos + res - tp) (the reference's mean_IoU). */
-    static double meanIou(long[] confusion, int classes) {
-        double sum = 0;
-        for (int c = 0; c < classes; c++) {
-            long tp = confusion[c * classes + c];
-            long pos = 0;
-            long res = 0;
-            for (int k = 0; k < classes; k++) {
-                pos += confusion[c * classes + k];
-                res += confusion[k * classes + c];
-            }
-            sum += tp / (double) Math.max(1, pos + res - tp);
-        }
-        return sum / classes;
+    /**
+     * The reference's mean_IoU, as the evaluator's report gives it: tp / max(1, pos + res - tp) averaged
+     * over every class, an absent class counting 0 ({@link SegmentationMetrics#miouReference}).
+     */
+    static double meanIou(ConfusionMatrix confusion) {
+        return SegmentationMetrics.of(confusion, SegmentationMetrics.numberedNames(confusion.numClasses()))
+                .miouReference();
     }
 }

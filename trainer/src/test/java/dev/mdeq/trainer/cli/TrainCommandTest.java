@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -83,7 +84,7 @@ class TrainCommandTest {
     void progressBarDrawsTheBarWithoutAConsole() throws Exception {
         Path data = TrainingFixtures.cifar(temp.resolve("cifar"), 10, 4);
         String err = train(data, "bar");
-        assertTrue(err.contains("\rtrain [" + "#".repeat(30) + "] 4/4 steps 100%"), err);
+        assertTrue(Pattern.compile("\rtrain \\[#{10,30}\\] 4/4 steps 100% ").matcher(err).find(), err);
         assertFalse(err.contains("train: step 2/4"), "no PRINT_FREQ lines: " + err);
         assertTrue(err.lines().noneMatch(l -> l.startsWith("{")), "no JSON lines: " + err);
         assertTrue(err.contains("\ntrain: finished at step 4"), err);

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.run.RunJson;
-import dev.mdeq.trainer.weights.Npy;
-import dev.mdeq.trainer.weights.Npz;
-import dev.mdeq.trainer.weights.RawTensor;
-import dev.mdeq.trainer.weights.torch.TorchFixtures;
+import dev.mdeq.model.weights.Npy;
+import dev.mdeq.model.weights.Npz;
+import dev.mdeq.model.weights.RawTensor;
+import dev.mdeq.model.weights.torch.TorchFixtures;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -31,20 +31,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 class WeightsCommandTest {
-    private static final Path FIXTURES = fixtures();
+    private static final Path FIXTURES = TorchFixtures.folder("torch-1.13");
     private static final String CLS = "demo/cls_mdeq_tiny";
     private static final String SEG = "demo/seg_mdeq_tiny";
 
     @TempDir
     Path dir;
-
-    private static Path fixtures() {
-        try {
-            return Path.of(WeightsCommandTest.class.getResource("/torch/torch-1.13/expected.json").toURI()).getParent();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static String run(String... args) {
         StringWriter out = new StringWriter();
@@ -82,6 +74,10 @@ class WeightsCommandTest {
         assertTrue(out.lines().anyMatch(line -> line.matches(
                 "fullstage\\.branches\\.1\\.blocks\\.0\\.conv1\\.weight_v +\\(32, 16, 3, 3\\) +float32 *")), out);
         assertTrue(out.lines().noneMatch(line -> line.startsWith("deq.") || line.startsWith("fullstage_copy.")), out);
+        List<String> table = List.of(out.substring(out.indexOf("\n\n") + 2).split("\n"));
+        assertEquals(expected.get("model_entries").size(), table.size(), out);
+        assertTrue(table.stream().allMatch(row -> row.length() < 80 && !row.endsWith(" ")),
+                "columns as wide as their cells, no trailing blanks: " + out);
     }
 
     @Test
@@ -215,6 +211,21 @@ class WeightsCommandTest {
         assertEquals("precious", Files.readString(target));
         run("import", "--from", from, "--config", CLS, "--to", target.toString(), "--force");
         assertEquals(98, Npz.read(target).size());
+    }
+
+    @Test
+    void theTargetIsCheckedBeforeTheWeightsAreRead() throws IOException {
+        Path target = Files.writeString(dir.resolve("keep.npz"), "precious");
+        Path noise = Files.write(dir.resolve("noise.pth"), new byte[] {1, 2, 3});
+        Exception e = failure(new WeightsCommand(), "import", "--from", noise.toString(), "--config", CLS, "--to",
+                target.toString());
+        assertTrue(e.getMessage().contains(target + " already exists"), "not the content's problem: " + e.getMessage());
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = new CommandLine(new WeightsCommand()).setErr(new PrintWriter(err));
+        assertEquals(2, commandLine.execute("import", "--from", dir.resolve("none.pth").toString(), "--config", CLS,
+                "--to", dir.resolve("out.npz").toString()));
+        assertTrue(err.toString().startsWith("--from: the weights file " + dir.resolve("none.pth") + " does not exist"),
+                err.toString());
     }
 
     @Test

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.mdeq.trainer.model.layers.TorchOps;
+import dev.mdeq.model.layers.TorchOps;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -10,19 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Presets;
 import dev.mdeq.runstore.run.InvalidInputException;
-import dev.mdeq.trainer.data.SyntheticCityscapes;
-import dev.mdeq.trainer.model.MdeqModel;
-import dev.mdeq.trainer.weights.RawTensor;
-import dev.mdeq.trainer.weights.torch.TorchFixtures;
+import dev.mdeq.data.SyntheticCityscapes;
+import dev.mdeq.model.MdeqModel;
+import dev.mdeq.model.weights.RawTensor;
+import dev.mdeq.model.weights.torch.TorchFixtures;
 import java.util.Map;
 import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.LocalObjectStore;
-import dev.mdeq.trainer.checkpoint.CheckpointStore;
-import dev.mdeq.trainer.kernels.NativeKernels;
-import dev.mdeq.trainer.checkpoint.LoadedCheckpoint;
-import dev.mdeq.trainer.checkpoint.TrainingState;
+import dev.mdeq.model.checkpoint.CheckpointStore;
+import dev.mdeq.model.kernels.NativeKernels;
+import dev.mdeq.model.checkpoint.LoadedCheckpoint;
+import dev.mdeq.model.checkpoint.TrainingState;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -101,7 +101,7 @@ class TrainerTest {
         assertTrue(progress.message().contains("diverged"), progress.message());
         CheckpointStore checkpoints = new CheckpointStore(run, temp.resolve("work"), line -> { });
         try (LoadedCheckpoint last = checkpoints.loadNewestValid().orElseThrow()) {
-            for (var tensor : dev.mdeq.trainer.weights.Npz.read(last.file(CheckpointStore.MODEL_PART)).values()) {
+            for (var tensor : dev.mdeq.model.weights.Npz.read(last.file(CheckpointStore.MODEL_PART)).values()) {
                 for (double v : tensor.toDoubleArray()) {
                     assertTrue(Double.isFinite(v), "the newest checkpoint " + last.folder() + " holds finite values");
                 }
@@ -139,7 +139,7 @@ class TrainerTest {
     void consecutiveProtectiveBreaksStopTheRunAndLeaveTheCheckpointsUntouched() throws Exception {
         DivergedRun diverged = divergeAfterAStep0Checkpoint(Map.of(INJECTION_SCALE, 1e-20, OUTPUT_SCALE, 1e12));
         TrainingResult result = diverged.result();
-        int breaks = TrainingSession.MAX_PROTECTIVE_BREAKS;
+        int breaks = DivergenceCheck.MAX_PROTECTIVE_BREAKS;
         assertTrue(result.message().contains("the forward equilibrium solve blew up (residual beyond 1e6 times its "
                 + "start) in " + breaks + " consecutive steps up to step " + (breaks - 1)), result.message());
         assertEquals(breaks - 1, result.step(), "the steps before the last break are committed");
@@ -221,7 +221,7 @@ class TrainerTest {
                 99)) {
             source = other.stateDict();
         }
-        dev.mdeq.trainer.weights.Npz.write(weights, source);
+        dev.mdeq.model.weights.Npz.write(weights, source);
 
         ExperimentConfig pretrained = TrainingFixtures.tinyConfig(data, "RUN.MAX_STEPS", "0",
                 "MODEL.PRETRAINED", weights.toString());
@@ -229,7 +229,7 @@ class TrainerTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         assertEquals(TrainingResult.Outcome.FINISHED, train(pretrained, run, false, log).outcome(),
                 log.toString(StandardCharsets.UTF_8));
-        Map<String, RawTensor> initial = dev.mdeq.trainer.weights.Npz.read(new LocalObjectStore(run)
+        Map<String, RawTensor> initial = dev.mdeq.model.weights.Npz.read(new LocalObjectStore(run)
                 .file(RunLayout.checkpointFolder(0) + CheckpointStore.MODEL_PART));
         for (Map.Entry<String, RawTensor> entry : initial.entrySet()) {
             String key = entry.getKey();
@@ -286,7 +286,7 @@ class TrainerTest {
                 log.toString(StandardCharsets.UTF_8));
 
         // the step-0 checkpoint holds the weights the first step would start from
-        Map<String, RawTensor> initial = dev.mdeq.trainer.weights.Npz.read(new LocalObjectStore(runFolder)
+        Map<String, RawTensor> initial = dev.mdeq.model.weights.Npz.read(new LocalObjectStore(runFolder)
                 .file(RunLayout.checkpointFolder(0) + CheckpointStore.MODEL_PART));
         assertEquals(expected.keySet(), initial.keySet());
         Map<String, RawTensor> ownInit;

@@ -1,0 +1,59 @@
+package dev.mdeq.model.layers;
+
+import ai.djl.ndarray.NDArray;
+
+/** Writes values computed in Java into an existing array, converting to the array's type. */
+public final class ArrayValues {
+    private ArrayValues() {
+    }
+
+    /** Overwrites {@code target} in place (its identity and gradient flag stay) with {@code values}. */
+    public static void set(NDArray target, double[] values) {
+        if (values.length != target.size()) {
+            throw new IllegalArgumentException("array of shape " + target.getShape() + " cannot take "
+                    + values.length + " values");
+        }
+        switch (target.getDataType()) {
+            case FLOAT64 -> target.set(values);
+            case FLOAT32 -> {
+                float[] floats = new float[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    floats[i] = (float) values[i];
+                }
+                target.set(floats);
+            }
+            case INT64 -> {
+                long[] longs = new long[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    longs[i] = Math.round(values[i]);
+                }
+                target.set(longs);
+            }
+            default -> throw new IllegalArgumentException("unsupported parameter type " + target.getDataType());
+        }
+    }
+
+    /** The values of {@code source} as doubles (float32, float64 and int64 arrays), without new arrays. */
+    public static double[] get(NDArray source) {
+        return switch (source.getDataType()) {
+            case FLOAT64 -> source.toDoubleArray();
+            case FLOAT32 -> {
+                float[] floats = source.toFloatArray();
+                double[] out = new double[floats.length];
+                for (int i = 0; i < floats.length; i++) {
+                    out[i] = floats[i];
+                }
+                yield out;
+            }
+            case INT64 -> {
+                long[] longs = source.toLongArray();
+                double[] out = new double[longs.length];
+                for (int i = 0; i < longs.length; i++) {
+                    out[i] = longs[i];
+                }
+                yield out;
+            }
+            default -> throw new IllegalArgumentException("unsupported array type " + source.getDataType());
+        };
+    }
+}
