@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Builds the images of docker/ once per test run, from the repository root (what
  * {@code mvn package} made in cli/target and operator/target), on the base image named by
- * {@code mdeq.containers.base} (default {@code localhost/mdeq-base:bookworm-jre17}, made by
+ * {@code containerTests.base} (default {@code localhost/mdeq-base:bookworm-jre17}, made by
  * docker/debian-base.sh): the CPU runtime image and the operator image, tagged as the docs name them.
  * Prints each build's time and the image's size.
  */
@@ -22,7 +22,7 @@ final class Images {
     }
 
     static String base() {
-        String base = System.getProperty("mdeq.containers.base", "");
+        String base = System.getProperty("containerTests.base", "");
         return base.isBlank() ? "localhost/mdeq-base:bookworm-jre17" : base;
     }
 
@@ -42,7 +42,7 @@ final class Images {
         }
         Podman.assumeEnabled();
         assertTrue(Podman.imageExists(base()), "the base image " + base() + " is missing: make it with "
-                + "docker/debian-base.sh (root, mmdebstrap) or name another Java 17 image with -Dmdeq.containers.base=");
+                + "docker/debian-base.sh (root, mmdebstrap) or name another Java 17 image with -DcontainerTests.base=");
         long start = System.nanoTime();
         Podman.check(Duration.ofMinutes(10), "build", "--pull=never", "--build-arg", "BASE_IMAGE=" + base(),
                 "-f", Podman.repo().resolve(dockerfile).toString(), "-t", tag, Podman.repo().toString());

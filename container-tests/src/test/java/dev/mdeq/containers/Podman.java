@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The container engine for these tests: podman, run as a command. The tests run only when enabled
- * ({@code -Pcontainers}, i.e. {@code -Dmdeq.containers=true}; {@code .ci/run} enables them after
+ * ({@code -Pcontainers}, i.e. {@code -DcontainerTests=true}; {@code .ci/run} enables them after
  * installing podman, buildah, mmdebstrap and runc and making the base image). Enabled but without a
  * working podman or base image, they fail rather than skip, so that CI never passes them unseen.
  *
  * <p>The OCI runtime is {@code runc} ({@code crun} refuses this machine kind's hybrid cgroup layout;
- * override with {@code -Dmdeq.containers.runtime=}).
+ * override with {@code -DcontainerTests.runtime=}).
  */
 final class Podman {
     static final String SKIP_MESSAGE = "container tests skipped: they need podman and a Java 17 base image, and run "
@@ -34,7 +34,7 @@ final class Podman {
 
     /** Skips the calling test class unless the container tests are enabled; fails when enabled but unusable. */
     static synchronized void assumeEnabled() {
-        if (!Boolean.getBoolean("mdeq.containers")) {
+        if (!Boolean.getBoolean("containerTests")) {
             if (!announced) {
                 System.err.println("[mdeq] " + SKIP_MESSAGE);
                 announced = true;
@@ -54,7 +54,7 @@ final class Podman {
 
     static List<String> command(String... args) {
         List<String> command = new ArrayList<>(List.of("podman"));
-        String runtime = System.getProperty("mdeq.containers.runtime", "runc");
+        String runtime = System.getProperty("containerTests.runtime", "runc");
         if (!runtime.isBlank()) {
             command.add("--runtime");
             command.add(runtime);
