@@ -55,7 +55,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Pods use the host's network (everything they talk to listens on 127.0.0.1). Not played: the
  * scheduler (node selectors, tolerations, GPUs), Indexed Jobs, image pulls (images must be local),
- * activeDeadlineSeconds, ServiceAccount tokens (the operator's pods mount none).
+ * activeDeadlineSeconds, ServiceAccount tokens (the operator's pods mount none), restartPolicy other than
+ * Never (a failed pod is always replaced by a new one, which is what Never means).
  */
 final class PodmanKubelet implements AutoCloseable {
     private final KubernetesClient client;
