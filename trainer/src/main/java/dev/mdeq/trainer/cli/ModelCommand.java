@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
 /** {@code mdeq model}: inspect and run the MDEQ network of a config. */
 @Command(name = "model", mixinStandardHelpOptions = true,
         description = "The MDEQ network of an experiment config: summary, forward pass on given weights, speed.",
-        subcommands = {ModelCommand.Summary.class, ModelCommand.Forward.class, ModelCommand.Bench.class})
+        subcommands = {ModelCommand.Summary.class, ModelCommand.Forward.class, ModelGradCommand.class,
+            ModelCommand.Bench.class})
 public final class ModelCommand {
 
     @Command(name = "summary", mixinStandardHelpOptions = true,
@@ -133,7 +134,7 @@ public final class ModelCommand {
                         results.put("fz." + i, RawArrays.toRaw(Finite.require(evaluation.fOfZStar().get(i), "fz." + i)));
                     }
                     if (evaluation.solverStats() != null) {
-                        putStats(results, evaluation.solverStats());
+                        putStats(results, "solver.", evaluation.solverStats());
                         System.out.println(describe(evaluation.solverStats()));
                     }
                 }
@@ -143,7 +144,7 @@ public final class ModelCommand {
             return 0;
         }
 
-        private static RawTensor readInput(Path file) {
+        static RawTensor readInput(Path file) {
             RawTensor tensor;
             try (InputStream in = Files.newInputStream(file)) {
                 tensor = Npy.read(in, file.toString());
@@ -160,21 +161,22 @@ public final class ModelCommand {
             return tensor;
         }
 
-        private static void putStats(Map<String, RawTensor> out, SolverStats stats) {
-            out.put("solver.steps", scalar(stats.steps()));
-            out.put("solver.lowest_step", scalar(stats.lowestStep()));
-            out.put("solver.f_evaluations", scalar(stats.fEvaluations()));
-            out.put("solver.threshold", scalar(stats.threshold()));
-            out.put("solver.eps", RawTensor.ofDoubles(new long[0], new double[] {stats.eps()}));
-            out.put("solver.residual", RawTensor.ofDoubles(new long[0], new double[] {stats.residual()}));
-            out.put("solver.rel_residual", RawTensor.ofDoubles(new long[0], new double[] {stats.relResidual()}));
-            out.put("solver.abs_trace", vector(stats.absTrace()));
-            out.put("solver.rel_trace", vector(stats.relTrace()));
-            out.put("solver.sample_residuals", vector(stats.sampleResiduals()));
-            out.put("solver.stop_reason", scalar(stats.stopReason().ordinal()));
+        /** The solver statistics under {@code prefix} (e.g. {@code solver.}). */
+        static void putStats(Map<String, RawTensor> out, String prefix, SolverStats stats) {
+            out.put(prefix + "steps", scalar(stats.steps()));
+            out.put(prefix + "lowest_step", scalar(stats.lowestStep()));
+            out.put(prefix + "f_evaluations", scalar(stats.fEvaluations()));
+            out.put(prefix + "threshold", scalar(stats.threshold()));
+            out.put(prefix + "eps", RawTensor.ofDoubles(new long[0], new double[] {stats.eps()}));
+            out.put(prefix + "residual", RawTensor.ofDoubles(new long[0], new double[] {stats.residual()}));
+            out.put(prefix + "rel_residual", RawTensor.ofDoubles(new long[0], new double[] {stats.relResidual()}));
+            out.put(prefix + "abs_trace", vector(stats.absTrace()));
+            out.put(prefix + "rel_trace", vector(stats.relTrace()));
+            out.put(prefix + "sample_residuals", vector(stats.sampleResiduals()));
+            out.put(prefix + "stop_reason", scalar(stats.stopReason().ordinal()));
         }
 
-        private static String describe(SolverStats stats) {
+        static String describe(SolverStats stats) {
             return String.format(Locale.ROOT, "%s: %d steps, lowest-residual step %d, residual %.4g (relative %.4g), "
                     + "stopped: %s", stats.solver(), stats.steps(), stats.lowestStep(), stats.residual(),
                     stats.relResidual(), stats.stopReason().name().toLowerCase(Locale.ROOT));
