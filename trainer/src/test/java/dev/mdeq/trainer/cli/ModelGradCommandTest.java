@@ -137,6 +137,10 @@ class ModelGradCommandTest {
         assertEquals(scalar(implicit, "loss"), scalar(best, "loss"), 0);
         assertEquals(scalar(implicit, "loss"), scalar(jfb, "loss"), 1e-12, "the head sees f(z*)");
         assertFalse(jfb.containsKey("backward.steps"), "no adjoint solve in JFB");
+        Map<String, RawTensor> phantom = readAfter(config, weights, x, y, "phantom", dir, "DEQ.PHANTOM_STEPS", "3");
+        assertEquals(scalar(implicit, "forward.residual"), scalar(phantom, "forward.residual"), 0, "the same z*");
+        assertFalse(phantom.containsKey("backward.steps"), "no adjoint solve in phantom mode");
+        assertTrue(maxAbs(phantom.get("grad.fullstage.branches.0.blocks.0.conv1.weight_v")) > 0);
         int grads = 0;
         for (Map.Entry<String, RawTensor> entry : implicit.entrySet()) {
             String key = entry.getKey();
