@@ -1,10 +1,8 @@
 package dev.mdeq.trainer.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
@@ -22,8 +20,6 @@ import dev.mdeq.trainer.weights.Npy;
 import dev.mdeq.trainer.weights.Npz;
 import dev.mdeq.trainer.weights.RawArrays;
 import dev.mdeq.trainer.weights.RawTensor;
-import dev.mdeq.trainer.weights.StateDict;
-import dev.mdeq.trainer.weights.WeightFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -37,6 +33,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -79,18 +76,8 @@ public final class ModelCommand {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--config", required = true, paramLabel = "CONFIG",
-                description = "an experiment yaml file or a preset name")
-        String config;
-
-        @Option(names = "--weights", required = true, paramLabel = "FILE",
-                description = "the weights (file or s3://bucket/key), loaded strictly: the reference's .pth,"
-                        + " .pth.tar or .pkl checkpoint, or an .npz in its names; told apart by content")
-        String weights;
-
-        @Option(names = "--input", required = true, paramLabel = "X.npy",
-                description = "input images, (B, 3, H, W) float32 or float64, normalised as the data pipeline does")
-        Path input;
+        @Mixin
+        ModelRunOptions run;
 
         @Option(names = "--out", required = true, paramLabel = "OUT.npz", description = "where to write the results")
         Path out;
@@ -98,12 +85,6 @@ public final class ModelCommand {
         @Option(names = "--mode", defaultValue = "deq", paramLabel = "deq|unrolled",
                 description = "deq: the solver's fixed point (default); unrolled: NUM_LAYERS applications of f")
         String mode;
-
-        @Option(names = "--float64", description = "compute in float64 (default float32)")
-        boolean float64;
-
-        @Parameters(paramLabel = "KEY VALUE", description = "config overrides such as MODEL.F_THRES 30")
-        List<String> overrides = new ArrayList<>();
 
         @Override
         public Integer call() throws IOException {
@@ -113,18 +94,13 @@ public final class ModelCommand {
                 default -> throw new ParameterException(spec.commandLine(), "--mode must be deq or unrolled, got '"
                         + mode + "'");
             };
-            Arguments.existingObject(spec, "--weights", weights, "the weights file");
-            Arguments.existingFile(spec, "--input", input, "the input .npy file");
+            run.checkFiles(spec);
             Arguments.fileToWrite(spec, "--out", out);
-            ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
-            RawTensor images = readInput(input);
-            DataType type = float64 ? DataType.FLOAT64 : DataType.FLOAT32;
-            NativeKernels.ensureChecked();
-            try (MdeqModel model = MdeqModel.create(experiment, Engine.getInstance().defaultDevice(), type,
-                    experiment.run().seed());
+            ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(run.config, run.overrides);
+            RawTensor images = readInput(run.input);
+            try (MdeqModel model = run.model(experiment);
                     NDManager manager = NDManager.newBaseManager(model.device())) {
-                WeightFiles.loadInto(model.net(), weights, StateDict.Mode.STRICT);
-                NDArray x = RawArrays.toArray(manager, images, type);
+                NDArray x = RawArrays.toArray(manager, images, run.type());
                 Map<String, RawTensor> results = new LinkedHashMap<>();
                 try (MdeqModel.Evaluation evaluation = model.evaluate(x, runMode, true)) {
                     Finite.requireSolved(evaluation.solverStats(), "forward solve");

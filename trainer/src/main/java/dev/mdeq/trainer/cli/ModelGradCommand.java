@@ -1,6 +1,5 @@
 package dev.mdeq.trainer.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -10,7 +9,6 @@ import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Task;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.trainer.data.CityscapesLabels;
-import dev.mdeq.trainer.kernels.NativeKernels;
 import dev.mdeq.trainer.model.Architecture;
 import dev.mdeq.trainer.model.Finite;
 import dev.mdeq.trainer.model.MdeqModel;
@@ -20,8 +18,6 @@ import dev.mdeq.trainer.weights.Npy;
 import dev.mdeq.trainer.weights.Npz;
 import dev.mdeq.trainer.weights.RawArrays;
 import dev.mdeq.trainer.weights.RawTensor;
-import dev.mdeq.trainer.weights.StateDict;
-import dev.mdeq.trainer.weights.WeightFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -36,10 +32,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -82,18 +78,8 @@ final class ModelGradCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "CONFIG",
-            description = "an experiment yaml file or a preset name")
-    String config;
-
-    @Option(names = "--weights", required = true, paramLabel = "FILE",
-            description = "the weights (file or s3://bucket/key), loaded strictly: the reference's .pth, .pth.tar or"
-                    + " .pkl checkpoint, or an .npz in its names")
-    String weights;
-
-    @Option(names = "--input", required = true, paramLabel = "X.npy",
-            description = "input images, (B, 3, H, W) float32 or float64, normalised as the data pipeline does")
-    Path input;
+    @Mixin
+    ModelRunOptions run;
 
     @Option(names = "--labels", required = true, paramLabel = "Y.npy",
             description = "int64 labels: (B) class indices for classification, (B, H, W) for segmentation (the "
@@ -107,49 +93,37 @@ final class ModelGradCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "G.npz", description = "where to write loss and gradients (optional)")
     Path out;
 
-    @Option(names = "--float64", description = "compute in float64 (default float32, as training)")
-    boolean float64;
-
     @Option(names = "--class-weights", description = "segmentation: weight the loss with the Cityscapes class "
             + "weights, as the reference's training does (default: unweighted)")
     boolean classWeights;
-
-    @Parameters(paramLabel = "KEY VALUE", description = "config overrides such as MODEL.F_THRES 30")
-    List<String> overrides = new ArrayList<>();
 
     @Override
     public Integer call() throws IOException {
         GradMode gradMode = Arrays.stream(GradMode.values()).filter(m -> m.option.equalsIgnoreCase(mode)).findFirst()
                 .orElseThrow(() -> new ParameterException(spec.commandLine(), "--mode must be one of "
                         + GradMode.names() + ", got '" + mode + "'"));
-        for (int i = 0; i < overrides.size(); i += 2) {
-            if (gradMode.overrides.contains(overrides.get(i).toUpperCase(Locale.ROOT))) {
-                throw new ParameterException(spec.commandLine(), overrides.get(i) + " is set by --mode "
+        for (int i = 0; i < run.overrides.size(); i += 2) {
+            if (gradMode.overrides.contains(run.overrides.get(i).toUpperCase(Locale.ROOT))) {
+                throw new ParameterException(spec.commandLine(), run.overrides.get(i) + " is set by --mode "
                         + gradMode.option + "; leave it out");
             }
         }
-        Arguments.existingObject(spec, "--weights", weights, "the weights file");
-        Arguments.existingFile(spec, "--input", input, "the input .npy file");
+        run.checkFiles(spec);
         Arguments.existingFile(spec, "--labels", labels, "the labels .npy file");
         if (out != null) {
             Arguments.fileToWrite(spec, "--out", out);
         }
-        List<String> all = new ArrayList<>(overrides);
+        List<String> all = new ArrayList<>(run.overrides);
         all.addAll(gradMode.overrides);
-        ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, all);
-        RawTensor images = ModelCommand.Forward.readInput(input);
+        ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(run.config, all);
+        RawTensor images = ModelCommand.Forward.readInput(run.input);
         RawTensor targets = readLabels(experiment, images.shape()[0]);
         if (classWeights && experiment.task() != Task.SEGMENTATION) {
             throw new ParameterException(spec.commandLine(), "--class-weights applies to segmentation configs only");
         }
-        DataType type = float64 ? DataType.FLOAT64 : DataType.FLOAT32;
-        NativeKernels.ensureChecked();
-        try (MdeqModel model = MdeqModel.create(experiment, Engine.getInstance().defaultDevice(), type,
-                experiment.run().seed());
-                NDManager manager = NDManager.newBaseManager(model.device())) {
-            WeightFiles.loadInto(model.net(), weights, StateDict.Mode.STRICT);
+        try (MdeqModel model = run.model(experiment); NDManager manager = NDManager.newBaseManager(model.device())) {
             model.zeroGradients();
-            NDArray x = RawArrays.toArray(manager, images, type);
+            NDArray x = RawArrays.toArray(manager, images, run.type());
             NDArray y = RawArrays.toArray(manager, targets, DataType.INT64);
             // Step 0 with PRETRAIN_STEPS >= 1 is a pretraining step; step -1 never is (the reference's validation value).
             TrainStep step = model.trainStep(x, loss(experiment, y, model.net().architecture().numClasses()),

@@ -203,7 +203,8 @@ class TrainingGradientTest {
         int batch = (int) at.layout.batch();
         int d = (int) at.layout.perSample();
         double h = 1e-6;
-        double[][][] jac = new double[batch][d][d];
+        // transposed[b][j][i] = d f_i / d z_j, so that (I - transposed) w = g is w (I - J) = g.
+        double[][][] transposed = new double[batch][d][d];
         for (int j = 0; j < d; j++) {
             double[] plus = point.clone();
             double[] minus = point.clone();
@@ -215,24 +216,11 @@ class TrainingGradientTest {
             double[] fm = at.f(minus);
             for (int b = 0; b < batch; b++) {
                 for (int i = 0; i < d; i++) {
-                    jac[b][i][j] = (fp[b * d + i] - fm[b * d + i]) / (2 * h);
+                    transposed[b][j][i] = (fp[b * d + i] - fm[b * d + i]) / (2 * h);
                 }
             }
         }
-        double[] w = new double[g.length];
-        for (int b = 0; b < batch; b++) {
-            // w (I - J) = g  <=>  (I - J)^T w^T = g^T
-            double[][] a = new double[d][d];
-            double[] rhs = new double[d];
-            for (int i = 0; i < d; i++) {
-                for (int j = 0; j < d; j++) {
-                    a[i][j] = (i == j ? 1 : 0) - jac[b][j][i];
-                }
-                rhs[i] = g[b * d + i];
-            }
-            System.arraycopy(DenseSolves.solve(a, rhs), 0, w, b * d, d);
-        }
-        return w;
+        return DenseSolves.newtonStep(transposed, g, batch, d);
     }
 
     /** f, the head and the solver's z* of one training forward (batch statistics, no dropout), without graph. */
