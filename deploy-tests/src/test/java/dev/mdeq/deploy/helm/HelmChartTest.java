@@ -168,6 +168,31 @@ class HelmChartTest {
     }
 
     @Test
+    void theAdminPolicyDefaultsToNoFileUrisAndIsPassedToTheOperator() {
+        Map<String, String> defaults = configData(ChartRender.render(""));
+        assertEquals("false", defaults.get("MDEQ_POLICY_ALLOW_FILE_URIS"));
+        assertFalse(defaults.containsKey("MDEQ_POLICY_ALLOWED_STORE_ENDPOINTS"), "no list: any endpoint");
+        assertEquals("5m", defaults.get("MDEQ_DATA_DELETION_TIMEOUT"));
+
+        Map<String, String> set = configData(ChartRender.render("""
+                policy: {allowFileUris: true, allowedStoreEndpoints: ["*.svc.cluster.local", "https://s3.eu-west-1.amazonaws.com"]}
+                dataDeletionTimeout: 90s
+                """));
+        assertEquals("true", set.get("MDEQ_POLICY_ALLOW_FILE_URIS"));
+        assertEquals("*.svc.cluster.local,https://s3.eu-west-1.amazonaws.com", set.get("MDEQ_POLICY_ALLOWED_STORE_ENDPOINTS"));
+        assertEquals("90s", set.get("MDEQ_DATA_DELETION_TIMEOUT"));
+        assertRejected("policy: {allowedStoreEndpoints: [\"http://x/path\"]}", "allowedStoreEndpoints");
+        assertRejected("policy: {allowFileUris: \"yes\"}", "allowFileUris");
+    }
+
+    private static Map<String, String> configData(List<Manifest> render) {
+        Map<String, String> data = new TreeMap<>();
+        Manifests.single(render, "ConfigMap").object().path("data").fields()
+                .forEachRemaining(e -> data.put(e.getKey(), e.getValue().asText()));
+        return data;
+    }
+
+    @Test
     void theSchemaRejectsBadValuesNamingThem() {
         assertRejected("rbac: {clusterWide: \"yes\"}", "clusterWide");
         assertRejected("image: {pullPolicy: Sometimes}", "pullPolicy");
