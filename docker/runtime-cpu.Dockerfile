@@ -23,12 +23,13 @@ RUN if ! (command -v fc-list >/dev/null && [ -n "$(fc-list 2>/dev/null | head -n
     fi \
  && java -version
 
-# Non-root, group 0. The operator mounts the storage Secret with mode 0444, so it is readable without
-# an fsGroup. The cache (MDEQ_CACHE_DIR, DJL's ENGINE_CACHE_DIR) lives on a volume: the operator
-# mounts an emptyDir at /var/cache/mdeq and one at /tmp.
-RUN useradd --uid 10001 --gid 0 --home-dir /home/mdeq --create-home --shell /usr/sbin/nologin mdeq \
+# Non-root, primary group 10001 (not 0), as the CUDA image. The operator mounts the storage Secret with
+# mode 0444, so it is readable without an fsGroup. The pods run with a read-only root filesystem: the
+# cache (MDEQ_CACHE_DIR, DJL's ENGINE_CACHE_DIR), /tmp and the home folder are emptyDirs the operator mounts.
+RUN groupadd --gid 10001 mdeq \
+ && useradd --uid 10001 --gid 10001 --home-dir /home/mdeq --create-home --shell /usr/sbin/nologin mdeq \
  && mkdir -p /var/cache/mdeq \
- && chown 10001:0 /var/cache/mdeq \
+ && chown 10001:10001 /var/cache/mdeq \
  && chmod 0775 /var/cache/mdeq
 
 # Dependencies first (they change least), then the application jar and the launcher.
@@ -44,7 +45,7 @@ ENV LANG=C.UTF-8 \
     DJL_OFFLINE=true \
     MDEQ_JAVA_OPTS="-XX:+ExitOnOutOfMemoryError"
 VOLUME ["/var/cache/mdeq"]
-USER 10001:0
+USER 10001:10001
 WORKDIR /home/mdeq
 
 ENTRYPOINT ["/usr/local/bin/mdeq"]

@@ -50,12 +50,13 @@ RUN apt-get update \
 COPY --from=app /opt/mdeq/ /opt/mdeq/
 COPY docker/mdeq-launcher.sh /usr/local/bin/mdeq
 
-# Non-root, group 0. The operator mounts the storage Secret with mode 0444, so it is readable without
-# an fsGroup. The data cache (MDEQ_CACHE_DIR) and DJL's own cache live on a volume: the operator mounts
-# an emptyDir at /var/cache/mdeq.
-RUN useradd --uid 10001 --gid 0 --home-dir /home/mdeq --create-home --shell /usr/sbin/nologin mdeq \
+# Non-root, primary group 10001 (not 0). The operator mounts the storage Secret with mode 0444, so it is
+# readable without an fsGroup. The pods run with a read-only root filesystem: the data cache
+# (MDEQ_CACHE_DIR) and DJL's own cache, /tmp and the home folder are emptyDirs the operator mounts.
+RUN groupadd --gid 10001 mdeq \
+ && useradd --uid 10001 --gid 10001 --home-dir /home/mdeq --create-home --shell /usr/sbin/nologin mdeq \
  && mkdir -p /var/cache/mdeq \
- && chown 10001:0 /var/cache/mdeq \
+ && chown 10001:10001 /var/cache/mdeq \
  && chmod 0775 /var/cache/mdeq
 ENV MDEQ_HOME=/opt/mdeq \
     MDEQ_CACHE_DIR=/var/cache/mdeq \
@@ -63,7 +64,7 @@ ENV MDEQ_HOME=/opt/mdeq \
     ENGINE_CACHE_DIR=/var/cache/mdeq/djl \
     MDEQ_JAVA_OPTS="-XX:+ExitOnOutOfMemoryError"
 VOLUME ["/var/cache/mdeq"]
-USER 10001:0
+USER 10001:10001
 WORKDIR /home/mdeq
 
 ENTRYPOINT ["/usr/local/bin/mdeq"]

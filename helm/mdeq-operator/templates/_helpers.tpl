@@ -57,10 +57,19 @@ app.kubernetes.io/component: store
 {{- end }}
 {{- end }}
 
-{{/* image reference: repository:tag, the tag defaulting to the chart's appVersion. Call with (list .Values.image .Chart). */}}
+{{/* An image reference: repository:tag (empty tag: the chart's appVersion), or pinned by digest:
+repository@digest, or repository:tag@digest when a tag is given too. Call with (list .Values.image .Chart). */}}
 {{- define "mdeq.image" -}}
 {{- $image := index . 0 }}{{- $chart := index . 1 }}
+{{- if $image.digest }}
+{{- if $image.tag }}
+{{- printf "%s:%s@%s" $image.repository $image.tag $image.digest }}
+{{- else }}
+{{- printf "%s@%s" $image.repository $image.digest }}
+{{- end }}
+{{- else }}
 {{- printf "%s:%s" $image.repository (default $chart.AppVersion $image.tag) }}
+{{- end }}
 {{- end }}
 
 {{/* The namespaces where jobs run, comma-separated: the watched ones, or the release namespace. */}}

@@ -213,11 +213,11 @@ class OperatorImageTest {
         assertEquals(0, trainers.get(1).exitCode(), diagnostics());
         assertTrue(trainers.get(1).output().contains("resumed from " + RunLayout.checkpointFolder(2)), trainers.get(1).output());
         // the pod template as the kubelet ran it: the image's user, read-only root, no capabilities,
-        // the credentials as read-only files, emptyDirs for the cache and /tmp, the memory limit
+        // the credentials as read-only files, emptyDirs for the cache, /tmp and the home folder, the memory limit
         String command = String.join(" ", trainers.get(0).command());
-        for (String part : List.of("--user 10001", "--read-only --read-only-tmpfs=false", "--cap-drop all",
+        for (String part : List.of("--user 10001:10001", "--read-only --read-only-tmpfs=false", "--cap-drop all",
                 "--security-opt no-new-privileges", ":/var/run/secrets/mdeq/store:ro", ":/var/cache/mdeq",
-                ":/tmp", "--memory " + 4L * 1024 * 1024 * 1024, Images.RUNTIME_CPU + " train --run s3://")) {
+                ":/tmp", ":/home/mdeq", "--memory " + 4L * 1024 * 1024 * 1024, Images.RUNTIME_CPU + " train --run s3://")) {
             assertTrue(command.contains(part), part + " in " + command);
         }
         Job trainerJob = client.batch().v1().jobs().inNamespace(NAMESPACE).withName("demo-seg-tiny-train").get();

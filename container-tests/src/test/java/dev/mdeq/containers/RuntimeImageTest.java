@@ -66,6 +66,6 @@ class RuntimeImageTest {
         assertEquals(0, help.exit(), help.output());
         assertTrue(help.output().contains("Usage: mdeq"), help.output());
         String user = Podman.check(Duration.ofMinutes(1), "image", "inspect", "--format", "{{.Config.User}}", image).trim();
-        assertEquals("10001:0", user);
+        assertEquals("10001:10001", user);
     }
 }

@@ -17,6 +17,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.TreeMap;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,18 +34,73 @@ class PlainManifestsTest {
     private static List<Manifest> install;
 
     @BeforeAll
-    static void load() {
+    static void load() throws IOException, InterruptedException {
         k8s = RepoPaths.resolve("k8s");
         install = new ArrayList<>();
         for (String file : kustomizationResources()) {
             install.addAll(Manifests.load(k8s.resolve(file)));
         }
+        install.addAll(generatedSecrets(generateCredentials()));
+    }
+
+    /** Runs k8s/minio/generate-credentials.sh into a temporary file and returns its lines as a map. */
+    private static Map<String, String> generateCredentials() throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("mdeq-credentials");
+        Path env = dir.resolve("credentials.env");
+        Process process = new ProcessBuilder("sh", k8s.resolve("minio/generate-credentials.sh").toString(), env.toString())
+                .redirectErrorStream(true).start();
+        process.getInputStream().readAllBytes();
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue());
+        Map<String, String> values = new TreeMap<>();
+        for (String line : Files.readAllLines(env)) {
+            int eq = line.indexOf('=');
+            values.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        Files.delete(env);
+        Files.delete(dir);
+        return values;
+    }
+
+    /** The Secrets the kustomization's secretGenerator makes from the given env-file values. */
+    private static List<Manifest> generatedSecrets(Map<String, String> env) {
+        List<Manifest> secrets = new ArrayList<>();
+        for (JsonNode generator : kustomization().path("secretGenerator")) {
+            StringBuilder yaml = new StringBuilder("apiVersion: v1\nkind: Secret\nmetadata:\n  name: "
+                    + generator.path("name").asText() + "\n  namespace: " + generator.path("namespace").asText()
+                    + "\ntype: Opaque\nstringData:\n");
+            env.forEach((key, value) -> yaml.append("  ").append(key).append(": \"").append(value).append("\"\n"));
+            secrets.addAll(Manifests.parse(yaml.toString(), "secretGenerator " + generator.path("name").asText()));
+        }
+        return secrets;
+    }
+
+    @Test
+    void noPasswordIsCommittedAndEachGeneratedOneIsNew() throws IOException, InterruptedException {
+        for (Path file : Manifests.yamlFiles(k8s)) {
+            for (Manifest m : Manifests.load(file)) {
+                assertFalse("Secret".equals(m.kind()), file + " commits a Secret: " + m.id());
+            }
+        }
+        JsonNode generator = kustomization().path("secretGenerator").get(0);
+        assertEquals("mdeq-store-credentials", generator.path("name").asText());
+        assertEquals("minio/credentials.env", generator.at("/envs/0").asText());
+        assertTrue(generator.at("/options/disableNameSuffixHash").asBoolean(), "the operator's config names the Secret");
+        assertTrue(Files.readString(RepoPaths.resolve(".gitignore")).contains("/k8s/minio/credentials.env"),
+                "the generated credentials are never committed");
+        Map<String, String> first = generateCredentials();
+        Map<String, String> second = generateCredentials();
+        assertEquals(Set.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"),
+                first.keySet());
+        assertTrue(first.get("AWS_SECRET_ACCESS_KEY").matches("[0-9a-f]{48}"), "48 random hex digits");
+        assertEquals(first.get("AWS_SECRET_ACCESS_KEY"), first.get("MINIO_ROOT_PASSWORD"));
+        assertFalse(first.get("AWS_SECRET_ACCESS_KEY").equals(second.get("AWS_SECRET_ACCESS_KEY")), "random per install");
     }
 
     @Test
     void everyYamlFileParses() {
         List<Path> files = Manifests.yamlFiles(k8s);
-        assertTrue(files.size() >= 14, files.toString());
+        assertTrue(files.size() >= 13, files.toString());
         for (Path file : files) {
             assertTrue(Manifests.load(file).size() >= 1, file + " holds no object");
         }
@@ -108,9 +167,25 @@ class PlainManifestsTest {
 
     @Test
     void kubectlKustomizeBuildsTheSameObjects() throws IOException, InterruptedException {
+        // On a copy of k8s/ with generated credentials, as an installation would have them.
+        Path copy = Files.createTempDirectory("mdeq-k8s");
+        try (var files = Files.walk(k8s)) {
+            for (Path file : files.toList()) {
+                Path target = copy.resolve(k8s.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else if (!file.getFileName().toString().equals("credentials.env")) {
+                    Files.copy(file, target);
+                }
+            }
+        }
+        Process generate = new ProcessBuilder("sh", copy.resolve("minio/generate-credentials.sh").toString())
+                .redirectErrorStream(true).start();
+        generate.getInputStream().readAllBytes();
+        assertTrue(generate.waitFor(30, TimeUnit.SECONDS));
         Process process;
         try {
-            process = new ProcessBuilder("kubectl", "kustomize", k8s.toString()).redirectErrorStream(false).start();
+            process = new ProcessBuilder("kubectl", "kustomize", copy.toString()).redirectErrorStream(false).start();
         } catch (IOException e) {
             assumeTrue(false, "kubectl is not installed: " + e.getMessage());
             return;
@@ -125,7 +200,10 @@ class PlainManifestsTest {
     }
 
     private static List<String> kustomizationResources() {
-        Manifest kustomization = Manifests.single(Manifests.load(RepoPaths.resolve("k8s/kustomization.yaml")), "Kustomization");
-        return ManifestChecks.texts(kustomization.object().path("resources"));
+        return ManifestChecks.texts(kustomization().path("resources"));
+    }
+
+    private static JsonNode kustomization() {
+        return Manifests.single(Manifests.load(RepoPaths.resolve("k8s/kustomization.yaml")), "Kustomization").object();
     }
 }

@@ -130,7 +130,7 @@ final class DenseRootFinders implements RootFinders {
     }
 
     /** Per sample: the dz solving (I - J) dz = g. */
-    private static double[] newtonStep(double[][][] jac, double[] g, long batch, int d) {
+    static double[] newtonStep(double[][][] jac, double[] g, long batch, int d) {
         double[] dz = new double[g.length];
         for (int b = 0; b < batch; b++) {
             double[][] a = new double[d][d];

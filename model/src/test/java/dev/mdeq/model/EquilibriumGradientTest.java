@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
@@ -97,7 +98,7 @@ class EquilibriumGradientTest {
             assertEquals(MdeqModel.Mode.EQUILIBRIUM, step.mode());
             assertEquals(1, solves.backwardCalls);
             assertTrue(solves.lastResidual < 1e-10, "adjoint solved exactly: " + solves.lastResidual);
-            assertFiniteDifferences(model, solves, CHECKED, DropoutMasks::none);
+            assertFiniteDifferences(model, CHECKED, tightLoss(model, solves, DropoutMasks::none));
         }
     }
 
@@ -117,16 +118,27 @@ class EquilibriumGradientTest {
             double withMasks = model.equilibriumLoss(images, LOSS, masks);
             double withoutMasks = model.equilibriumLoss(images, LOSS, DropoutMasks.none());
             assertTrue(Math.abs(withMasks - withoutMasks) > 1e-6, "the masks change the loss");
-            assertFiniteDifferences(model, solves, List.of("fullstage.branches.1.blocks.0.conv2.weight_v",
+            assertFiniteDifferences(model, List.of("fullstage.branches.1.blocks.0.conv2.weight_v",
                     "fullstage.branches.0.blocks.0.conv1.weight_g", "fullstage.fuse_layers.0.1.net.conv.weight",
                     "downsample.0.weight", "classifier.bias"),
-                    () -> DropoutMasks.sampled(model.maskSeed(0)));
+                    tightLoss(model, solves, () -> DropoutMasks.sampled(model.maskSeed(0))));
         }
     }
 
-    /** Central differences (h = 1e-6) at the largest gradient entry of each parameter; relative error <= 1e-4. */
-    private static void assertFiniteDifferences(MdeqModel model, DenseRootFinders solves, List<String> keys,
-            Supplier<DropoutMasks> masks) {
+    /** The equilibrium loss under the given masks, its fixed point checked to be solved tightly. */
+    private static DoubleSupplier tightLoss(MdeqModel model, DenseRootFinders solves, Supplier<DropoutMasks> masks) {
+        return () -> {
+            double value = model.equilibriumLoss(images, LOSS, masks.get());
+            assertTrue(solves.lastResidual < 1e-12, "fixed point solved tightly: " + solves.lastResidual);
+            return value;
+        };
+    }
+
+    /**
+     * Central differences (h = 1e-6) of {@code loss} at the largest gradient entry of each parameter
+     * against the gradient the last training step left there; relative error <= 1e-4.
+     */
+    static void assertFiniteDifferences(MdeqModel model, List<String> keys, DoubleSupplier loss) {
         Map<String, Parameter> parameters = model.parameters();
         // Small enough not to cross a ReLU kink (1e-5 does for one entry with dropout), large enough for float64.
         double h = 1e-6;
@@ -142,17 +154,15 @@ class EquilibriumGradientTest {
             double original = values[index];
             values[index] = original + h;
             ArrayValues.set(parameter.getArray(), values);
-            double plus = model.equilibriumLoss(images, LOSS, masks.get());
-            assertTrue(solves.lastResidual < 1e-12, "fixed point solved tightly: " + solves.lastResidual);
+            double plus = loss.getAsDouble();
             values[index] = original - h;
             ArrayValues.set(parameter.getArray(), values);
-            double minus = model.equilibriumLoss(images, LOSS, masks.get());
-            assertTrue(solves.lastResidual < 1e-12, "fixed point solved tightly: " + solves.lastResidual);
+            double minus = loss.getAsDouble();
             values[index] = original;
             ArrayValues.set(parameter.getArray(), values);
             double numeric = (plus - minus) / (2 * h);
             double relative = Math.abs(implicit - numeric) / Math.max(Math.abs(numeric), 1e-6);
-            assertTrue(relative <= 1e-4, key + "[" + index + "]: implicit " + implicit
+            assertTrue(relative <= 1e-4, key + "[" + index + "]: gradient " + implicit
                     + ", finite differences " + numeric + ", relative error " + relative);
             assertTrue(Math.abs(numeric) > 1e-8, key + ": a zero gradient checks nothing");
         }

@@ -204,6 +204,7 @@ class LifecycleTest extends OperatorTestBase {
         assertNotNull(podSecurity, name + ": pod securityContext");
         assertEquals(Boolean.TRUE, podSecurity.getRunAsNonRoot(), name + ": runAsNonRoot");
         assertEquals(10001L, podSecurity.getRunAsUser(), name + ": the runtime image's uid (docker/runtime.Dockerfile)");
+        assertEquals(10001L, podSecurity.getRunAsGroup(), name + ": a non-zero primary group (not the image's root group)");
         assertEquals("RuntimeDefault", podSecurity.getSeccompProfile().getType(), name + ": seccompProfile");
         assertNull(pod.getHostNetwork(), name + ": hostNetwork");
         assertNull(pod.getHostPID(), name + ": hostPID");
@@ -215,15 +216,22 @@ class LifecycleTest extends OperatorTestBase {
         for (Container c : pod.getContainers()) {
             SecurityContext security = c.getSecurityContext();
             assertEquals(Boolean.FALSE, security.getAllowPrivilegeEscalation(), name + ": allowPrivilegeEscalation");
+            assertEquals(Boolean.TRUE, security.getReadOnlyRootFilesystem(), name + ": readOnlyRootFilesystem");
+            java.util.Map<String, String> writable = new java.util.TreeMap<>();
+            c.getVolumeMounts().stream().filter(m -> !Boolean.TRUE.equals(m.getReadOnly()))
+                    .forEach(m -> writable.put(m.getMountPath(), m.getName()));
+            assertEquals(java.util.Set.of("/home/mdeq", "/tmp", "/var/cache/mdeq"), writable.keySet(),
+                    name + ": writable emptyDirs where the image writes");
+            for (String volumeName : writable.values()) {
+                assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getName().equals(volumeName) && v.getEmptyDir() != null),
+                        name + ": " + volumeName + " is an emptyDir");
+            }
             assertEquals(List.of("ALL"), security.getCapabilities().getDrop(), name + ": capabilities.drop");
             List<String> added = security.getCapabilities().getAdd();
             assertTrue(added == null || added.isEmpty(), name + ": capabilities.add " + added);
             assertNull(security.getPrivileged(), name + ": privileged");
             assertTrue(security.getRunAsNonRoot() == null || security.getRunAsNonRoot(), name + ": container runAsNonRoot");
             assertTrue(security.getRunAsUser() == null || security.getRunAsUser() != 0, name + ": container runAsUser");
-            // not in 'restricted', but the image needs no more (container-tests/ runs it so)
-            assertEquals(Boolean.TRUE, security.getReadOnlyRootFilesystem(), name + ": readOnlyRootFilesystem");
-            assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")), name + ": an emptyDir at /tmp");
         }
     }
 

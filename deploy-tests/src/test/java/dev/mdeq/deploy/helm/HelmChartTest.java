@@ -168,6 +168,81 @@ class HelmChartTest {
     }
 
     @Test
+    void theAdminPolicyDefaultsToNoFileUrisAndIsPassedToTheOperator() {
+        Map<String, String> defaults = configData(ChartRender.render(""));
+        assertEquals("false", defaults.get("MDEQ_POLICY_ALLOW_FILE_URIS"));
+        assertFalse(defaults.containsKey("MDEQ_POLICY_ALLOWED_STORE_ENDPOINTS"), "no list: any endpoint");
+        assertEquals("5m", defaults.get("MDEQ_DATA_DELETION_TIMEOUT"));
+
+        Map<String, String> set = configData(ChartRender.render("""
+                policy: {allowFileUris: true, allowedStoreEndpoints: ["*.svc.cluster.local", "https://s3.eu-west-1.amazonaws.com"]}
+                dataDeletionTimeout: 90s
+                """));
+        assertEquals("true", set.get("MDEQ_POLICY_ALLOW_FILE_URIS"));
+        assertEquals("*.svc.cluster.local,https://s3.eu-west-1.amazonaws.com", set.get("MDEQ_POLICY_ALLOWED_STORE_ENDPOINTS"));
+        assertEquals("90s", set.get("MDEQ_DATA_DELETION_TIMEOUT"));
+        assertRejected("policy: {allowedStoreEndpoints: [\"http://x/path\"]}", "allowedStoreEndpoints");
+        assertRejected("policy: {allowFileUris: \"yes\"}", "allowFileUris");
+    }
+
+    @Test
+    void imagesCanBePinnedByDigest() {
+        String digest = "sha256:" + "0123456789abcdef".repeat(4);
+        List<Manifest> render = ChartRender.render("""
+                image: {repository: registry.example.com/mdeq-operator, tag: "", digest: %1$s, pullPolicy: IfNotPresent}
+                workloadImage: {repository: registry.example.com/mdeq, tag: "1.2.3", digest: %1$s, pullPolicy: IfNotPresent}
+                minio:
+                  enabled: true
+                  rootPassword: 0123456789abcdef
+                  image: {repository: quay.io/minio/minio, tag: "", digest: %1$s, pullPolicy: IfNotPresent}
+                """.formatted(digest));
+        Manifest operator = Manifests.single(render.stream().filter(m -> m.kind().equals("Deployment")
+                && m.name().equals(ChartRender.RELEASE)).toList(), "Deployment");
+        assertEquals("registry.example.com/mdeq-operator@" + digest,
+                operator.object().at("/spec/template/spec/containers/0/image").asText());
+        assertEquals("registry.example.com/mdeq:1.2.3@" + digest, configData(render).get("MDEQ_TRAINER_IMAGE"));
+        assertTrue(ChartRender.renderText("minio: {enabled: true, rootPassword: 0123456789abcdef, "
+                + "image: {repository: quay.io/minio/minio, tag: \"\", digest: " + digest + ", pullPolicy: IfNotPresent}}")
+                .contains("quay.io/minio/minio@" + digest));
+        // Without a digest: repository:tag, the tag defaulting to the appVersion, as before.
+        assertEquals("ghcr.io/mdeq/mdeq:" + APP_VERSION, configData(ChartRender.render("")).get("MDEQ_TRAINER_IMAGE"));
+        assertRejected("image: {repository: a/b, tag: \"\", digest: \"sha256:short\", pullPolicy: Always}", "digest");
+    }
+
+    @Test
+    void theOptionalNetworkPoliciesAdmitOnlyWhatEachPodServes() {
+        assertTrue(ChartRender.render("").stream().noneMatch(m -> m.kind().equals("NetworkPolicy")), "off by default");
+        List<Manifest> render = ChartRender.render("""
+                networkPolicy: {enabled: true, metricsFrom: [{namespaceSelector: {matchLabels: {name: monitoring}}}]}
+                watchNamespaces: [team-a, team-b]
+                minio: {enabled: true, rootPassword: 0123456789abcdef}
+                """);
+        List<Manifest> policies = render.stream().filter(m -> m.kind().equals("NetworkPolicy")).toList();
+        assertEquals(4, policies.size(), "operator, two workload namespaces, MinIO");
+        Manifest operator = policies.stream().filter(p -> p.name().equals(ChartRender.RELEASE)).findFirst().orElseThrow();
+        assertEquals("operator", operator.object().at("/spec/podSelector/matchLabels/app.kubernetes.io~1component").asText());
+        assertEquals("http", operator.object().at("/spec/ingress/0/ports/0/port").asText());
+        assertEquals("monitoring", operator.object().at("/spec/ingress/0/from/0/namespaceSelector/matchLabels/name").asText());
+        for (String ns : List.of("team-a", "team-b")) {
+            Manifest workload = policies.stream().filter(p -> ns.equals(p.namespace())).findFirst().orElseThrow();
+            assertEquals("mdeq-operator", workload.object().at("/spec/podSelector/matchLabels/app.kubernetes.io~1managed-by").asText(),
+                    "the label the operator puts on trainer and evaluator pods");
+            assertEquals(0, workload.object().at("/spec/ingress").size(), "workload pods take no connections");
+            assertEquals("Ingress", workload.object().at("/spec/policyTypes/0").asText());
+        }
+        Manifest minio = policies.stream().filter(p -> p.name().endsWith("-minio")).findFirst().orElseThrow();
+        assertEquals("s3", minio.object().at("/spec/ingress/0/ports/0/port").asText());
+        assertEquals(3, minio.object().at("/spec/ingress/0/from").size());
+    }
+
+    private static Map<String, String> configData(List<Manifest> render) {
+        Map<String, String> data = new TreeMap<>();
+        Manifests.single(render, "ConfigMap").object().path("data").fields()
+                .forEachRemaining(e -> data.put(e.getKey(), e.getValue().asText()));
+        return data;
+    }
+
+    @Test
     void theSchemaRejectsBadValuesNamingThem() {
         assertRejected("rbac: {clusterWide: \"yes\"}", "clusterWide");
         assertRejected("image: {pullPolicy: Sometimes}", "pullPolicy");

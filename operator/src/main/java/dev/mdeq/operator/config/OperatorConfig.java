@@ -3,6 +3,7 @@ package dev.mdeq.operator.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,6 +30,20 @@ public interface OperatorConfig {
     /** How long to wait before checking again a spec that referenced something missing (Secret, ConfigMap, object). */
     @WithDefault("30s")
     Duration invalidSpecRecheck();
+
+    /** What a resource may point the operator at (the admin's policy, docs/operator.md "Admin policy"). */
+    Policy policy();
+
+    /** Bounds of the object-store calls the operator itself makes while reconciling. */
+    StoreCalls storeCalls();
+
+    /**
+     * How long, from the resource's deletionTimestamp, the operator keeps trying to delete the run data
+     * of a {@code dataPolicyOnDelete: Delete} resource whose store does not answer; then it leaves the
+     * data, records a Warning event and removes the finalizer.
+     */
+    @WithDefault("5m")
+    Duration dataDeletionTimeout();
 
     /** Seconds added to RUN.SHUTDOWN_GRACE_SECONDS for the pods' terminationGracePeriodSeconds. */
     @WithDefault("30")
@@ -76,5 +91,41 @@ public interface OperatorConfig {
 
         /** Default credentials Secret name, looked up in the resource's namespace. */
         Optional<String> credentialsSecret();
+    }
+
+    interface Policy {
+        /**
+         * Whether spec.store.uri and spec.experiment.uri may be file: URIs, which the operator would read,
+         * write and delete inside its own container. Off by default; meant for tests and single-node
+         * development only.
+         */
+        @WithDefault("false")
+        boolean allowFileUris();
+
+        /**
+         * The S3 endpoints a resource may name in spec.store.endpoint: entries {@code host},
+         * {@code host:port}, {@code *.domain} (any subdomain), each optionally with {@code http://} or
+         * {@code https://} to require that scheme. Unset: any endpoint (the operator's default endpoint
+         * is always allowed).
+         */
+        Optional<List<String>> allowedStoreEndpoints();
+    }
+
+    interface StoreCalls {
+        /** TCP connect timeout of one S3 request made by the operator. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Read/write inactivity timeout of one S3 request made by the operator. */
+        @WithDefault("10s")
+        Duration ioTimeout();
+
+        /** Attempts of one S3 operation made by the operator (1 = no retry). */
+        @WithDefault("2")
+        int attempts();
+
+        /** Time after which no new attempt of one S3 operation starts. */
+        @WithDefault("15s")
+        Duration budget();
     }
 }

@@ -45,9 +45,9 @@ import java.util.Map;
  * Environment: {@code MDEQ_S3_ENDPOINT}, {@code MDEQ_S3_REGION}, {@code MDEQ_S3_PATH_STYLE},
  * {@code MDEQ_S3_CREDENTIALS_DIR} (the credentials Secret mounted read-only as the files
  * {@code AWS_ACCESS_KEY_ID} and {@code AWS_SECRET_ACCESS_KEY}) and {@code MDEQ_CACHE_DIR} (an
- * emptyDir; another emptyDir at /tmp). Pods meet the 'restricted' Pod Security Standard: non-root
- * (uid 10001), seccomp RuntimeDefault, no privilege escalation, no capabilities; and a read-only root
- * filesystem. Pods never restart in place ({@code restartPolicy: Never}): the Job makes a new pod,
+ * emptyDir). Pods meet the 'restricted' Pod Security Standard: non-root (uid 10001, gid 10001), seccomp
+ * RuntimeDefault, no privilege escalation, no capabilities; the root filesystem is read-only, with
+ * emptyDirs at /tmp and the home folder. Pods never restart in place ({@code restartPolicy: Never}): the Job makes a new pod,
  * which resumes from the latest checkpoint.
  */
 @ApplicationScoped
@@ -56,14 +56,18 @@ public class JobFactory {
     public static final String CREDENTIALS_DIR = "/var/run/secrets/mdeq/store";
     public static final String CACHE_DIR = "/var/cache/mdeq";
     public static final String CACHE_ENV = "MDEQ_CACHE_DIR";
-    /** java.io.tmpdir (JNA unpacks its native library there): an emptyDir, the root filesystem being read-only. */
-    public static final String TMP_DIR = "/tmp";
     public static final String GPU_RESOURCE = "nvidia.com/gpu";
     /**
-     * The runtime image's user (docker/runtime.Dockerfile: {@code USER 10001:0}); set explicitly so that
+     * The runtime image's user (docker/runtime.Dockerfile: {@code USER 10001:10001}); set explicitly so that
      * runAsNonRoot also holds for an image whose USER is a name, which the kubelet cannot check.
      */
     public static final long RUNTIME_UID = 10001L;
+    /** The runtime image's primary group (docker/runtime.Dockerfile: {@code USER 10001:10001}), never 0. */
+    public static final long RUNTIME_GID = 10001L;
+    /** Writable emptyDirs on the read-only root filesystem: temporary files and the user's home. */
+    public static final String TMP_DIR = "/tmp";
+    public static final String HOME_DIR = "/home/mdeq";
+    static final String HOME_SIZE_LIMIT = "1Gi";
 
     private final OperatorConfig config;
 
@@ -141,8 +145,13 @@ public class JobFactory {
                 .endEmptyDir()
                 .build());
         mounts.add(new VolumeMountBuilder().withName("cache").withMountPath(CACHE_DIR).build());
+        // The root filesystem is read-only: the JVM's and the S3 uploads' temporary files go to /tmp, and
+        // anything that writes under the home folder (font caches and the like) to an emptyDir there.
         volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
         mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath(TMP_DIR).build());
+        volumes.add(new VolumeBuilder().withName("home").withNewEmptyDir().withSizeLimit(new Quantity(HOME_SIZE_LIMIT))
+                .endEmptyDir().build());
+        mounts.add(new VolumeMountBuilder().withName("home").withMountPath(HOME_DIR).build());
 
         return new JobBuilder()
                 .withNewMetadata()
@@ -167,6 +176,7 @@ public class JobFactory {
                 .withNewSecurityContext()
                 .withRunAsNonRoot(true)
                 .withRunAsUser(RUNTIME_UID)
+                .withRunAsGroup(RUNTIME_GID)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                 .endSecurityContext()
                 .withPriorityClassName(trainer.priorityClassName())
@@ -182,9 +192,8 @@ public class JobFactory {
                         .withVolumeMounts(mounts)
                         .withResources(resources(resources, gpus))
                         .withNewSecurityContext()
-                        // the image writes only to the cache and /tmp (both emptyDirs)
-                        .withReadOnlyRootFilesystem(true)
                         .withAllowPrivilegeEscalation(false)
+                        .withReadOnlyRootFilesystem(true)
                         .withNewCapabilities().withDrop("ALL").endCapabilities()
                         .endSecurityContext()
                         .build())

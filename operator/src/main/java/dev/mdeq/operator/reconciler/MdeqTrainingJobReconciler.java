@@ -60,6 +60,8 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
     public static final String NAME = "mdeqtrainingjob";
     /** Present only while the run's data is to be deleted with the resource. */
     public static final String DATA_FINALIZER = "mdeq.dev/delete-run-data";
+    /** How often a data deletion waiting for an unanswering store is tried again. */
+    private static final Duration DATA_DELETION_RETRY = Duration.ofSeconds(10);
     private static final Logger LOG = Logger.getLogger(MdeqTrainingJobReconciler.class);
 
     private final RunLifecycle lifecycle;
@@ -178,20 +180,67 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
         if (!context.getSecondaryResources(Pod.class).isEmpty()) {
             return UpdateControl.<MdeqTrainingJob>noUpdate().rescheduleAfter(Duration.ofSeconds(5));
         }
+        String where = resource.getStatus() != null && resource.getStatus().runUri() != null
+                ? resource.getStatus().runUri() : "runs/" + resource.getMetadata().getNamespace() + "/"
+                + resource.getMetadata().getName() + " of the store";
         try {
-            StoreTarget store = StoreTarget.resolve(resource.getSpec().storeOrEmpty(), config.store());
+            StoreTarget store = StoreTarget.resolve(resource.getSpec().storeOrEmpty(), config);
             var folder = stores.runFolder(store, resource.getMetadata().getNamespace(), resource.getMetadata().getName());
+            where = folder.uri().toString();
             int count = folder.deleteAll();
             events.normal(resource, "RunDataDeleted", "dataPolicyOnDelete is Delete: deleted " + count
                     + " object(s) of the run folder " + folder.uri());
         } catch (InvalidSpecException e) {
-            // The store can never be reached (e.g. its Secret went first, as when a namespace is deleted):
-            // waiting would block the deletion for ever, so the data stays and a Warning says so.
+            // The store can never be reached (e.g. its Secret went first, as when a namespace is deleted) or
+            // the policy forbids it: waiting would block the deletion for ever, so the data stays and a Warning says so.
             events.warning(resource, "RunDataNotDeleted", "the run folder cannot be deleted: " + e.getMessage()
                     + "; delete its data by hand");
+            LOG.warnf("%s/%s deleted without its run data (left in %s): %s", resource.getMetadata().getNamespace(),
+                    resource.getMetadata().getName(), where, e.getMessage());
+        } catch (StorageException e) {
+            // The store does not answer (e.g. the bundled MinIO went first in the same namespace teardown):
+            // retried until mdeq.data-deletion-timeout after the deletion began, then the data stays.
+            Instant deadline = deletionStarted(resource).plus(config.dataDeletionTimeout());
+            Duration left = Duration.between(Instant.now(), deadline);
+            if (!left.isNegative() && !left.isZero()) {
+                return retryDataDeletion(resource, where, deadline, left, e);
+            }
+            events.warning(resource, "RunDataNotDeleted", "dataPolicyOnDelete is Delete but the store did not answer "
+                    + "for " + config.dataDeletionTimeout() + " (mdeq.data-deletion-timeout): the run folder " + where
+                    + " is left in place, delete its data by hand; last error: " + e.getMessage());
+            LOG.warnf("%s/%s deleted without its run data: the store did not answer for %s; left in %s (%s)",
+                    resource.getMetadata().getNamespace(), resource.getMetadata().getName(),
+                    config.dataDeletionTimeout(), where, e.getMessage());
         }
         removeFinalizer(resource, context);
         return UpdateControl.noUpdate();
+    }
+
+    /** Says in the status that the data deletion waits for the store, and looks again soon. */
+    private UpdateControl<MdeqTrainingJob> retryDataDeletion(MdeqTrainingJob resource, String where, Instant deadline,
+                                                             Duration left, StorageException e) {
+        MdeqTrainingJobStatus previous = resource.getStatus();
+        StatusDraft draft = new StatusDraft(previous);
+        draft.notReady(Reasons.STORAGE_UNAVAILABLE, "deleting the run data (dataPolicyOnDelete: Delete): the store "
+                + "does not answer; retrying until " + deadline.truncatedTo(ChronoUnit.SECONDS) + ", then the run folder "
+                + where + " is left in place and the resource goes; last error: " + e.getMessage());
+        MdeqTrainingJobStatus status = draft.build(resource.getMetadata().getGeneration(),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        Duration next = left.compareTo(DATA_DELETION_RETRY) < 0 ? left.plusMillis(100) : DATA_DELETION_RETRY;
+        if (status.equals(previous)) {
+            return UpdateControl.<MdeqTrainingJob>noUpdate().rescheduleAfter(next);
+        }
+        resource.setStatus(status);
+        return UpdateControl.patchStatus(resource).rescheduleAfter(next);
+    }
+
+    private static Instant deletionStarted(MdeqTrainingJob resource) {
+        String timestamp = resource.getMetadata().getDeletionTimestamp();
+        try {
+            return timestamp == null ? Instant.now() : Instant.parse(timestamp);
+        } catch (java.time.format.DateTimeParseException e) {
+            return Instant.now();
+        }
     }
 
     /**

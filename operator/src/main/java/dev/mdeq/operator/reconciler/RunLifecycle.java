@@ -49,7 +49,7 @@ public class RunLifecycle {
         if (draft.phase != null && draft.phase.isTerminal()) {
             return jobs.expireChildren(resource, context, draft);
         }
-        StoreTarget store = StoreTarget.resolve(resource.getSpec().storeOrEmpty(), config.store());
+        StoreTarget store = StoreTarget.resolve(resource.getSpec().storeOrEmpty(), config);
         RunFolder folder = stores.runFolder(store, resource.getMetadata().getNamespace(),
                 resource.getMetadata().getName());
         Job trainerJob = jobs.of(Role.TRAINER).current(resource, context).orElse(null);

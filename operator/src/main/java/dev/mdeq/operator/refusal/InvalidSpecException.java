@@ -25,7 +25,12 @@ public class InvalidSpecException extends RuntimeException {
         return new InvalidSpecException(Reasons.INVALID_SPEC, message, true);
     }
 
-    /** The condition reason: InvalidSpec or ConfigConflict. */
+    /** The spec names something the operator's admin policy forbids: an edit of the spec (or the policy) fixes it. */
+    public static InvalidSpecException policy(String message) {
+        return new InvalidSpecException(Reasons.POLICY_VIOLATION, message, false);
+    }
+
+    /** The condition reason: InvalidSpec, PolicyViolation or ConfigConflict. */
     public String reason() {
         return reason;
     }

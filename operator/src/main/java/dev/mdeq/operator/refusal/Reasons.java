@@ -9,6 +9,9 @@ public final class Reasons {
     /** The object store cannot be reached (after the store's own retries). */
     public static final String STORAGE_UNAVAILABLE = "StorageUnavailable";
 
+    /** The spec names something the operator's admin policy does not allow (a file: URI, an endpoint). */
+    public static final String POLICY_VIOLATION = "PolicyViolation";
+
     private Reasons() {
     }
 }

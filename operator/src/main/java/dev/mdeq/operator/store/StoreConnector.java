@@ -1,12 +1,15 @@
 package dev.mdeq.operator.store;
 
+import dev.mdeq.operator.config.OperatorConfig;
 import dev.mdeq.runstore.storage.ObjectStore;
+import dev.mdeq.runstore.storage.RetryPolicy;
 import dev.mdeq.runstore.storage.ObjectStores;
 import dev.mdeq.runstore.storage.S3Settings;
 import dev.mdeq.runstore.storage.StoreUri;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,16 +17,19 @@ import java.util.Map;
  * Opens the object stores the operator reads and writes (run folders, experiment yamls), with the
  * endpoint and keys of the resource's store. S3 connections are kept per bucket, endpoint and
  * credentials (a rotated Secret gets a new one); the least recently used are closed beyond a bound.
+ * Every S3 call is bounded in time ({@code mdeq.store-calls.*}).
  */
 @ApplicationScoped
 public class StoreConnector {
     private static final int MAX_OPEN = 32;
 
     private final KubernetesClient client;
+    private final OperatorConfig.StoreCalls bounds;
     private final Map<String, ObjectStore> open = new LinkedHashMap<>(16, 0.75f, true);
 
-    public StoreConnector(KubernetesClient client) {
+    public StoreConnector(KubernetesClient client, OperatorConfig config) {
         this.client = client;
+        this.bounds = config.storeCalls();
     }
 
     /** The run folder {@code <store>/runs/<namespace>/<name>} of a resource. */
@@ -54,13 +60,25 @@ public class StoreConnector {
             if (store == null) {
                 S3Settings settings = S3Settings.of(target.endpoint(), credentials.accessKey(), credentials.secretKey())
                         .withRegion(target.region())
-                        .withPathStyle(target.pathStyle());
+                        .withPathStyle(target.pathStyle())
+                        .withTimeouts(bounds.connectTimeout(), bounds.ioTimeout())
+                        .withRetry(reconcileRetry(bounds));
                 store = ObjectStores.open(bucket.toString(), settings);
                 open.put(key, store);
                 evictBeyondBound();
             }
         }
         return uri.path().isEmpty() ? store : store.child(uri.path());
+    }
+
+    /**
+     * The operator's calls run on reconcile threads: few attempts with short timeouts, so that an endpoint
+     * that never answers costs its own resource a StorageUnavailable condition (checked again later) and
+     * holds a reconcile thread for at most about attempts x (connect + io timeout), bounded by the budget.
+     */
+    static RetryPolicy reconcileRetry(OperatorConfig.StoreCalls bounds) {
+        return new RetryPolicy(Math.max(1, bounds.attempts()), Duration.ofMillis(200), Duration.ofSeconds(2),
+                bounds.budget());
     }
 
     private void evictBeyondBound() {

@@ -18,13 +18,22 @@ import dev.mdeq.runstore.storage.StoreUri;
 public record StoreTarget(StoreUri uri, String endpoint, String region, boolean pathStyle, String credentialsSecret) {
 
     /** Resolves the store of a resource; fails naming the field when something required is missing. */
-    public static StoreTarget resolve(StoreSpec spec, OperatorConfig.Store defaults) {
+    public static StoreTarget resolve(StoreSpec spec, OperatorConfig config) {
+        return resolve(spec, config.store(), StorePolicy.of(config));
+    }
+
+    /**
+     * Resolves the store of a resource and checks it against the admin's policy: a file: store only when
+     * allowed, the endpoint on the allow-list.
+     */
+    public static StoreTarget resolve(StoreSpec spec, OperatorConfig.Store defaults, StorePolicy policy) {
         String rawUri = spec.uri() != null ? spec.uri() : defaults.uri().orElse(null);
         if (rawUri == null) {
             throw InvalidSpecException.spec("spec.store.uri is not set and the operator has no default store "
                     + "(mdeq.store.uri); set spec.store.uri to s3://bucket/prefix");
         }
         StoreUri uri = parse("spec.store.uri", rawUri);
+        policy.checkOperatorUri(spec.uri() != null ? "spec.store.uri" : "spec.store.uri (the operator's default mdeq.store.uri)", uri);
         if (!uri.isS3()) {
             return new StoreTarget(uri, null, null, true, null);
         }
@@ -33,6 +42,7 @@ public record StoreTarget(StoreUri uri, String endpoint, String region, boolean 
             throw InvalidSpecException.spec("spec.store.endpoint is not set and the operator has no default "
                     + "(mdeq.store.endpoint); set it to the S3 endpoint, e.g. http://minio.mdeq.svc:9000");
         }
+        policy.checkEndpoint("spec.store.endpoint", endpoint);
         String secret = spec.credentialsSecret() != null ? spec.credentialsSecret()
                 : defaults.credentialsSecret().orElse(null);
         if (secret == null) {

@@ -6,7 +6,9 @@ import dev.mdeq.config.Presets;
 import dev.mdeq.operator.api.ConfigMapKeySpec;
 import dev.mdeq.operator.api.ExperimentSpec;
 import dev.mdeq.operator.store.StoreConnector;
+import dev.mdeq.operator.store.StorePolicy;
 import dev.mdeq.operator.store.StoreTarget;
+import dev.mdeq.operator.config.OperatorConfig;
 import dev.mdeq.runstore.storage.StorageException;
 import dev.mdeq.runstore.storage.StoreUri;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -21,10 +23,12 @@ import java.util.TreeSet;
 public class ExperimentSource {
     private final KubernetesClient client;
     private final StoreConnector stores;
+    private final StorePolicy policy;
 
-    public ExperimentSource(KubernetesClient client, StoreConnector stores) {
+    public ExperimentSource(KubernetesClient client, StoreConnector stores, OperatorConfig config) {
         this.client = client;
         this.stores = stores;
+        this.policy = StorePolicy.of(config);
     }
 
     /** The yaml text and a name for it in messages. */
@@ -48,6 +52,7 @@ public class ExperimentSource {
 
     private Yaml fromStorage(String rawUri, String namespace, StoreTarget store) {
         StoreUri uri = StoreTarget.parse("spec.experiment.uri", rawUri);
+        policy.checkOperatorUri("spec.experiment.uri", uri);
         String path = uri.path();
         int slash = path.lastIndexOf('/');
         String key = slash < 0 ? path : path.substring(slash + 1);

@@ -35,6 +35,7 @@ import java.util.stream.IntStream;
 public class SpecValidator {
     /** Child Jobs are {@code <name>-train|-eval|-merge}, and a Job name is at most 63 characters. */
     public static final int MAX_NAME_LENGTH = 52;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SpecValidator.class);
 
     private final KubernetesClient client;
     private final OperatorConfig config;
@@ -65,7 +66,7 @@ public class SpecValidator {
                 + (spec.experiment().configMap() != null ? 1 : 0);
         require(sources == 1, "spec.experiment needs exactly one of preset, uri or configMap, got " + sources);
 
-        StoreTarget store = StoreTarget.resolve(spec.storeOrEmpty(), config.store());
+        StoreTarget store = StoreTarget.resolve(spec.storeOrEmpty(), config);
         checkReadable("spec.dataset.uri", spec.dataset().uri(), store);
         WeightsSpec weights = spec.weights();
         if (weights != null) {
@@ -89,6 +90,13 @@ public class SpecValidator {
         try {
             resolved = ConfigLoader.parse(yaml.text(), yaml.source(), overrides);
         } catch (ConfigException e) {
+            if (yaml.source().startsWith(StoreUri.FILE + ":")) {
+                // A file of the operator's own container (allowed by the admin): its content stays out of
+                // status and events, which every user of the namespace can read.
+                LOG.warnf("%s/%s: the experiment %s does not parse: %s", namespace, name, yaml.source(), e.getMessage());
+                throw InvalidSpecException.spec("spec.experiment.uri: " + yaml.source()
+                        + " is not a valid experiment yaml (the details stay in the operator's log)");
+            }
             throw InvalidSpecException.spec("spec.experiment: " + e.getMessage());
         }
         if (resolved.task() != spec.task().task()) {

@@ -2,10 +2,8 @@ package dev.mdeq.trainer.cli;
 
 import dev.mdeq.runstore.cli.Arguments;
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
@@ -23,8 +21,6 @@ import dev.mdeq.model.weights.Npy;
 import dev.mdeq.model.weights.Npz;
 import dev.mdeq.model.weights.RawArrays;
 import dev.mdeq.model.weights.RawTensor;
-import dev.mdeq.model.weights.StateDict;
-import dev.mdeq.model.weights.WeightFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -38,6 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -47,7 +44,8 @@ import picocli.CommandLine.Spec;
 /** {@code mdeq model}: inspect and run the MDEQ network of a config. */
 @Command(name = "model", mixinStandardHelpOptions = true,
         description = "The MDEQ network of an experiment config: summary, forward pass on given weights, speed.",
-        subcommands = {ModelCommand.Summary.class, ModelCommand.Forward.class, ModelCommand.Bench.class})
+        subcommands = {ModelCommand.Summary.class, ModelCommand.Forward.class, ModelGradCommand.class,
+            ModelCommand.Bench.class})
 public final class ModelCommand {
 
     @Command(name = "summary", mixinStandardHelpOptions = true,
@@ -79,18 +77,8 @@ public final class ModelCommand {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--config", required = true, paramLabel = "CONFIG",
-                description = "an experiment yaml file or a preset name")
-        String config;
-
-        @Option(names = "--weights", required = true, paramLabel = "FILE",
-                description = "the weights (file or s3://bucket/key), loaded strictly: the reference's .pth,"
-                        + " .pth.tar or .pkl checkpoint, or an .npz in its names; told apart by content")
-        String weights;
-
-        @Option(names = "--input", required = true, paramLabel = "X.npy",
-                description = "input images, (B, 3, H, W) float32 or float64, normalised as the data pipeline does")
-        Path input;
+        @Mixin
+        ModelRunOptions run;
 
         @Option(names = "--out", required = true, paramLabel = "OUT.npz", description = "where to write the results")
         Path out;
@@ -98,12 +86,6 @@ public final class ModelCommand {
         @Option(names = "--mode", defaultValue = "deq", paramLabel = "deq|unrolled",
                 description = "deq: the solver's fixed point (default); unrolled: NUM_LAYERS applications of f")
         String mode;
-
-        @Option(names = "--float64", description = "compute in float64 (default float32)")
-        boolean float64;
-
-        @Parameters(paramLabel = "KEY VALUE", description = "config overrides such as MODEL.F_THRES 30")
-        List<String> overrides = new ArrayList<>();
 
         @Override
         public Integer call() throws IOException {
@@ -113,18 +95,13 @@ public final class ModelCommand {
                 default -> throw new ParameterException(spec.commandLine(), "--mode must be deq or unrolled, got '"
                         + mode + "'");
             };
-            Arguments.existingObject(spec, "--weights", weights, "the weights file");
-            Arguments.existingFile(spec, "--input", input, "the input .npy file");
+            run.checkFiles(spec);
             Arguments.fileToWrite(spec, "--out", out);
-            ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
-            RawTensor images = readInput(input);
-            DataType type = float64 ? DataType.FLOAT64 : DataType.FLOAT32;
-            NativeKernels.ensureChecked();
-            try (MdeqModel model = MdeqModel.create(experiment, Engine.getInstance().defaultDevice(), type,
-                    experiment.run().seed());
+            ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(run.config, run.overrides);
+            RawTensor images = readInput(run.input);
+            try (MdeqModel model = run.model(experiment);
                     NDManager manager = NDManager.newBaseManager(model.device())) {
-                WeightFiles.loadInto(model.net(), weights, StateDict.Mode.STRICT);
-                NDArray x = RawArrays.toArray(manager, images, type);
+                NDArray x = RawArrays.toArray(manager, images, run.type());
                 Map<String, RawTensor> results = new LinkedHashMap<>();
                 try (MdeqModel.Evaluation evaluation = model.evaluate(x, runMode, true)) {
                     Finite.requireSolved(evaluation.solverStats(), "forward solve");
@@ -134,7 +111,7 @@ public final class ModelCommand {
                         results.put("fz." + i, RawArrays.toRaw(Finite.require(evaluation.fOfZStar().get(i), "fz." + i)));
                     }
                     if (evaluation.solverStats() != null) {
-                        putStats(results, evaluation.solverStats());
+                        putStats(results, "solver.", evaluation.solverStats());
                         System.out.println(describe(evaluation.solverStats()));
                     }
                 }
@@ -144,7 +121,7 @@ public final class ModelCommand {
             return 0;
         }
 
-        private static RawTensor readInput(Path file) {
+        static RawTensor readInput(Path file) {
             RawTensor tensor;
             try (InputStream in = Files.newInputStream(file)) {
                 tensor = Npy.read(in, file.toString());
@@ -161,21 +138,22 @@ public final class ModelCommand {
             return tensor;
         }
 
-        private static void putStats(Map<String, RawTensor> out, SolverStats stats) {
-            out.put("solver.steps", scalar(stats.steps()));
-            out.put("solver.lowest_step", scalar(stats.lowestStep()));
-            out.put("solver.f_evaluations", scalar(stats.fEvaluations()));
-            out.put("solver.threshold", scalar(stats.threshold()));
-            out.put("solver.eps", RawTensor.ofDoubles(new long[0], new double[] {stats.eps()}));
-            out.put("solver.residual", RawTensor.ofDoubles(new long[0], new double[] {stats.residual()}));
-            out.put("solver.rel_residual", RawTensor.ofDoubles(new long[0], new double[] {stats.relResidual()}));
-            out.put("solver.abs_trace", vector(stats.absTrace()));
-            out.put("solver.rel_trace", vector(stats.relTrace()));
-            out.put("solver.sample_residuals", vector(stats.sampleResiduals()));
-            out.put("solver.stop_reason", scalar(stats.stopReason().ordinal()));
+        /** The solver statistics under {@code prefix} (e.g. {@code solver.}). */
+        static void putStats(Map<String, RawTensor> out, String prefix, SolverStats stats) {
+            out.put(prefix + "steps", scalar(stats.steps()));
+            out.put(prefix + "lowest_step", scalar(stats.lowestStep()));
+            out.put(prefix + "f_evaluations", scalar(stats.fEvaluations()));
+            out.put(prefix + "threshold", scalar(stats.threshold()));
+            out.put(prefix + "eps", RawTensor.ofDoubles(new long[0], new double[] {stats.eps()}));
+            out.put(prefix + "residual", RawTensor.ofDoubles(new long[0], new double[] {stats.residual()}));
+            out.put(prefix + "rel_residual", RawTensor.ofDoubles(new long[0], new double[] {stats.relResidual()}));
+            out.put(prefix + "abs_trace", vector(stats.absTrace()));
+            out.put(prefix + "rel_trace", vector(stats.relTrace()));
+            out.put(prefix + "sample_residuals", vector(stats.sampleResiduals()));
+            out.put(prefix + "stop_reason", scalar(stats.stopReason().ordinal()));
         }
 
-        private static String describe(SolverStats stats) {
+        static String describe(SolverStats stats) {
             return String.format(Locale.ROOT, "%s: %d steps, lowest-residual step %d, residual %.4g (relative %.4g), "
                     + "stopped: %s", stats.solver(), stats.steps(), stats.lowestStep(), stats.residual(),
                     stats.relResidual(), stats.stopReason().name().toLowerCase(Locale.ROOT));

@@ -3,6 +3,7 @@ package dev.mdeq.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.mdeq.model.CrossEntropy;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Task;
 import dev.mdeq.data.CityscapesLabels;

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.mdeq.model.CrossEntropy;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.data.DataBatch;
 import dev.mdeq.data.DataPosition;

@@ -1,4 +1,4 @@
-package dev.mdeq.trainer.train;
+package dev.mdeq.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;

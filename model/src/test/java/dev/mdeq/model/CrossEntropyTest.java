@@ -1,4 +1,4 @@
-package dev.mdeq.trainer.train;
+package dev.mdeq.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
