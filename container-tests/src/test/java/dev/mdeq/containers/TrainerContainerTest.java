@@ -74,7 +74,7 @@ class TrainerContainerTest {
     private static List<String> mdeq(String name, String... args) {
         containers++;
         Path cache = Folders.writable(temp, "cache-" + containers);
-        List<String> command = new ArrayList<>(Podman.command("run", "--name", name, "--replace",
+        List<String> command = new ArrayList<>(Podman.command("run", "--rm", "--name", name, "--replace",
                 "--user", "10001", "--read-only", "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,mode=1777,size=512m",
                 "--cap-drop", "all", "--security-opt", "no-new-privileges",
                 "--network", "host", // s3proxy listens on the host's 127.0.0.1 only
