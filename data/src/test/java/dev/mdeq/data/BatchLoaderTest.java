@@ -161,7 +161,7 @@ class BatchLoaderTest {
     }
 
     @Test
-    void aCorruptFileFailsTheConsumerWithItsPathAndTheWorkersStop() throws IOException {
+    void aCorruptFileFailsTheConsumerWithItsPathAndTheWorkersStop() throws IOException, InterruptedException {
         String[] names = new String[6];
         StringBuilder list = new StringBuilder();
         for (int i = 0; i < names.length; i++) {
@@ -188,8 +188,13 @@ class BatchLoaderTest {
             assertTrue(e.getMessage().startsWith(bad + ": corrupt or unsupported image"), e.getMessage());
             assertFalse(stream.hasNext());
         }
-        Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("mdeq-data-"))
-                .forEach(t -> assertFalse(t.isAlive(), t.getName() + " still running after close"));
+        // awaitTermination returns once the pool has no workers, a moment before their threads end
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("mdeq-data-")) {
+                t.join(5_000);
+                assertFalse(t.isAlive(), t.getName() + " still running 5 s after close");
+            }
+        }
     }
 
     @Test
