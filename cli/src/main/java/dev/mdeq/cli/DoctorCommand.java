@@ -16,6 +16,7 @@ import dev.mdeq.model.kernels.NativeKernels;
 import dev.mdeq.model.kernels.ProbeResult;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,9 +47,13 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--kernels", description = "print every kernel's implementation and error under each set")
     boolean kernels;
 
+    /** Columns of the terminal, read once per run (each read may start {@code stty}). */
+    private int width;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        width = Math.max(40, TerminalWidth.system().getAsInt());
         List<String> problems = new ArrayList<>();
         KernelStatus status = null;
         String noSafeSet = null;
@@ -62,18 +67,16 @@ final class DoctorCommand implements Callable<Integer> {
         row(out, "cpu", cpu.model() + " (" + cpu.vendor() + "), " + Runtime.getRuntime().availableProcessors()
                 + " cores; AVX-512: " + (cpu.wideVectorFlags().isEmpty() ? "no" : String.join(" ", cpu.wideVectorFlags())));
         row(out, "java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
-        List<ProbeResult> probes = new ArrayList<>();
-        for (KernelSet set : KernelSet.CANDIDATES) {
-            probes.add(KernelProbe.sameJvm().probe(set));
-        }
+        KernelProbe probe = KernelProbe.sameJvm();
+        List<ProbeResult> probes = KernelSet.CANDIDATES.stream().map(probe::probe).toList();
         String onednn = probes.stream().map(ProbeResult::onednnVersion).filter(v -> v != null).findFirst().orElse("unknown");
         row(out, "libraries", "DJL " + Engine.getDjlVersion() + ", libtorch " + engine.getVersion() + ", oneDNN " + onednn);
         row(out, "threads", "intra-op " + System.getProperty("ai.djl.pytorch.num_threads", "default (one per core)")
                 + ", OMP_NUM_THREADS " + System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
-        for (ProbeResult probe : probes) {
-            row(out, "kernel set", probe.set().name() + " [" + (probe.passed() ? "ok" : "WRONG") + "] "
-                    + (probe.isa() == null ? "" : "ISA " + probe.isa() + ": ")
-                    + (probe.report() == null ? "check failed (" + probe.error() + ")" : probe.report().summary()));
+        for (ProbeResult result : probes) {
+            row(out, "kernel set", result.set().name() + " [" + (result.passed() ? "ok" : "WRONG") + "] "
+                    + (result.isa() == null ? "" : "ISA " + result.isa() + ": ")
+                    + (result.report() == null ? "check failed (" + result.error() + ")" : result.report().summary()));
         }
         if (status != null) {
             row(out, "in use", status.set().describe() + ": " + status.reason() + "; here " + status.check().summary()
@@ -82,20 +85,17 @@ final class DoctorCommand implements Callable<Integer> {
             row(out, "in use", "none: " + noSafeSet);
             problems.add("no kernel set computes correctly");
         }
-        row(out, "devices", String.join(", ", java.util.Arrays.stream(engine.getDevices()).map(Object::toString).toList())
+        row(out, "devices", String.join(", ", Arrays.stream(engine.getDevices()).map(Object::toString).toList())
                 + (engine.getGpuCount() == 0 ? " (no GPU visible)" : ""));
         int storeExit = checkStore(out, problems);
         if (kernels) {
-            for (ProbeResult probe : probes) {
-                printKernels(out, probe);
+            for (ProbeResult result : probes) {
+                printKernels(out, result);
             }
         }
         out.println("mdeq doctor: " + (problems.isEmpty() ? "all good" : String.join("; ", problems)));
         out.flush();
-        if (problems.contains("no kernel set computes correctly")) {
-            return ExitCodes.INVALID_ENVIRONMENT;
-        }
-        return storeExit;
+        return status == null ? ExitCodes.INVALID_ENVIRONMENT : storeExit;
     }
 
     private int checkStore(PrintWriter out, List<String> problems) {
@@ -133,7 +133,7 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     private void row(PrintWriter out, String label, String text) {
-        out.print(wrap(label, text, Math.max(40, TerminalWidth.system().getAsInt())));
+        out.print(wrap(label, text, width));
         out.flush();
     }
 
