@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -44,6 +45,35 @@ final class AtomicFiles {
             if (!moved) {
                 Files.deleteIfExists(temp);
             }
+        }
+    }
+
+    /**
+     * Creates {@code target} with {@code content} only if it does not exist: the content goes to a
+     * temporary file (forced to disk) that is then hard-linked to {@code target}, which fails
+     * atomically when {@code target} exists. Returns false (and leaves {@code target} alone) then.
+     * Where hard links are not supported, a rename without replace is used: that check and the
+     * rename are two steps, so two racing creators could both succeed there.
+     */
+    static boolean create(Path target, Content content) throws IOException {
+        Path temp = target.resolveSibling(ObjectKeys.RESERVED_PREFIX + UUID.randomUUID());
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+                content.writeTo(out);
+                out.flush();
+                channel.force(true);
+            }
+            try {
+                Files.createLink(target, temp);
+            } catch (UnsupportedOperationException e) {
+                Files.move(temp, target);
+            }
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 

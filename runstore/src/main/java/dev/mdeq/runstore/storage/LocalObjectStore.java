@@ -100,6 +100,13 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     @Override
+    public boolean putBytesIfAbsent(String key, byte[] bytes) {
+        boolean[] created = {false};
+        writeFile("put", key, target -> created[0] = AtomicFiles.create(target, out -> out.write(bytes)));
+        return created[0];
+    }
+
+    @Override
     public InputStream get(String key) {
         Path path = existingFile("get", key);
         try {
@@ -219,6 +226,15 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     private void write(String operation, String key, AtomicFiles.Content content) {
+        writeFile(operation, key, target -> AtomicFiles.write(target, content));
+    }
+
+    /** What a write does to its target file, once the folders exist. */
+    private interface FileWrite {
+        void to(Path target) throws IOException;
+    }
+
+    private void writeFile(String operation, String key, FileWrite fileWrite) {
         Path target = resolve(key);
         // A concurrent delete may remove a folder we just created (empty-folder cleanup): try again.
         for (int attempt = 1; ; attempt++) {
@@ -230,7 +246,7 @@ public final class LocalObjectStore implements ObjectStore {
                             + " is a folder holding other objects; a file store cannot hold both '" + key
                             + "' and '" + key + "/...'");
                 }
-                AtomicFiles.write(target, content);
+                fileWrite.to(target);
                 return;
             } catch (NoSuchFileException e) {
                 if (attempt == 3) {

@@ -39,6 +39,14 @@ public interface ObjectStore extends AutoCloseable {
     /** Writes a small object. */
     void putBytes(String key, byte[] bytes);
 
+    /**
+     * Writes a small object only if no object has this key: true when it was written, false when
+     * one already existed (it is left as it was). Atomic against every other writer of the key: of
+     * several concurrent calls exactly one returns true. S3: a PUT with {@code If-None-Match: *}
+     * (the server must support conditional writes; see docs/storage.md); a folder: a hard link.
+     */
+    boolean putBytesIfAbsent(String key, byte[] bytes);
+
     /** Opens an object for reading; the caller closes the stream. Missing: NOT_FOUND. */
     InputStream get(String key);
 

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import okhttp3.Dns;
 import okhttp3.OkHttpClient;
@@ -124,6 +125,32 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void putBytes(String key, byte[] bytes) {
         upload(objectName(key), bytes);
+    }
+
+    /**
+     * A PUT with {@code If-None-Match: *}: the server answers 412 PreconditionFailed when the object
+     * exists (409 ConditionalRequestConflict while another conditional write of it is in flight).
+     * A retried PUT whose first attempt did reach the server also gets 412: callers that must know
+     * read the object back (the run lease compares its holder id).
+     */
+    @Override
+    public boolean putBytesIfAbsent(String key, byte[] bytes) {
+        String name = objectName(key);
+        long partSize = connection.settings.partSize();
+        return connection.retrier.call("put", name, () -> {
+            try {
+                connection.client.putObject(PutObjectArgs.builder().bucket(connection.bucket).object(name)
+                        .headers(Map.of("If-None-Match", "*"))
+                        .stream(new ByteArrayInputStream(bytes), bytes.length, partSize).build());
+                return true;
+            } catch (ErrorResponseException e) {
+                String code = S3Errors.code(e);
+                if ("PreconditionFailed".equals(code) || "ConditionalRequestConflict".equals(code)) {
+                    return false;
+                }
+                throw e;
+            }
+        });
     }
 
     @Override

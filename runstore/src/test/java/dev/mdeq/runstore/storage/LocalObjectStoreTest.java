@@ -47,6 +47,39 @@ class LocalObjectStoreTest extends ObjectStoreContractTest {
         }
     }
 
+    /** Of many threads creating one key at once exactly one succeeds, and its content is what is there. */
+    @Test
+    void putIfAbsentHasExactlyOneWinnerUnderARace() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            String key = "race/" + round;
+            int threads = 8;
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    byte[] content = ("writer " + t).getBytes(StandardCharsets.UTF_8);
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        return store.putBytesIfAbsent(key, content);
+                    }));
+                }
+                int winner = -1;
+                for (int t = 0; t < threads; t++) {
+                    if (results.get(t).get()) {
+                        assertEquals(-1, winner, "two writers created " + key);
+                        winner = t;
+                    }
+                }
+                assertTrue(winner >= 0, "nobody created " + key);
+                assertEquals("writer " + winner, new String(store.getBytes(key), StandardCharsets.UTF_8));
+            } finally {
+                pool.shutdown();
+            }
+        }
+        assertEquals(20, store.list("").size(), "no temporary file is listed or left");
+    }
+
     @Test
     void symbolicLinksCannotLeadOutsideTheRoot() throws IOException {
         Path root = temp.resolve("stores/symbolicLinksCannotLeadOutsideTheRoot");

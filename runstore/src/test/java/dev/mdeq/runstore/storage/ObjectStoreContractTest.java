@@ -216,6 +216,22 @@ abstract class ObjectStoreContractTest {
     }
 
     @Test
+    void putIfAbsentCreatesOnceAndNeverReplaces() {
+        assertTrue(store.putBytesIfAbsent("lease/000000000001.json", "first".getBytes(StandardCharsets.UTF_8)));
+        assertFalse(store.putBytesIfAbsent("lease/000000000001.json", "second".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("first", new String(store.getBytes("lease/000000000001.json"), StandardCharsets.UTF_8));
+        assertEquals(List.of("lease/000000000001.json"), keys(store.list("")), "no temporary object is left");
+        // an object written by a plain put counts as existing too
+        store.putBytes("other", new byte[] {1});
+        assertFalse(store.putBytesIfAbsent("other", new byte[] {2}));
+        assertArrayEquals(new byte[] {1}, store.getBytes("other"));
+        // after a delete the key can be created again
+        store.delete("other");
+        assertTrue(store.putBytesIfAbsent("other", new byte[] {3}));
+        assertArrayEquals(new byte[] {3}, store.getBytes("other"));
+    }
+
+    @Test
     void deleteRemovesAnObjectAndAMissingOneIsFine() {
         store.putBytes("a/1", new byte[] {1});
         store.putBytes("a/2", new byte[] {2});
