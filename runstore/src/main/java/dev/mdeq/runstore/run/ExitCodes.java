@@ -22,6 +22,12 @@ public final class ExitCodes {
      * within the restart budget, as another node may do.
      */
     public static final int INVALID_ENVIRONMENT = 6;
+    /**
+     * Another trainer holds the run folder's lease: this one gave up waiting for it at the start, or
+     * found, before a write, that another took the run over (and then wrote nothing more). Retried
+     * within the restart budget: the other trainer may end.
+     */
+    public static final int RUN_HELD = 7;
     /** Stopped by SIGTERM after writing a checkpoint: resume costs nothing, not counted as a failure. */
     public static final int INTERRUPTED = 75;
 

@@ -18,6 +18,11 @@ public final class RunLayout {
     public static final String LATEST = "checkpoints/LATEST";
     /** Pointer to the checkpoint with the best validation metric. */
     public static final String BEST = "checkpoints/BEST";
+    /**
+     * Folder of the trainer's lease: one object per fencing token ({@link #lease}); the highest
+     * token is the current lease (see dev.mdeq.runstore.lease.RunLease).
+     */
+    public static final String LEASE = "lease/";
     /** Folder of evaluations, one sub-folder per evaluation id. */
     public static final String EVAL = "eval/";
     /** Trainer-side relative path of the run root below a store: {@code runs/<namespace>/<job>}. */
@@ -34,6 +39,11 @@ public final class RunLayout {
     /** The folder of one checkpoint, named by its global step (zero-padded so keys sort by step). */
     public static String checkpointFolder(long step) {
         return String.format("%sstep-%012d/", CHECKPOINTS, step);
+    }
+
+    /** The lease object of one fencing token (zero-padded so keys sort by token). */
+    public static String lease(long token) {
+        return String.format("%s%012d.json", LEASE, token);
     }
 
     /** The folder of one evaluation. */
