@@ -2,6 +2,7 @@ package dev.mdeq.cli;
 
 import dev.mdeq.config.ConfigException;
 import dev.mdeq.runstore.run.ExitCodes;
+import dev.mdeq.runstore.lease.RunLeaseException;
 import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.storage.StorageException;
 import dev.mdeq.model.kernels.InvalidEnvironmentException;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Command;
             "4:NaN/Inf: training diverged (the last good checkpoint is kept), or a model computed non-finite values",
             "5:object storage unreachable",
             "6:invalid environment (this machine's native kernels compute wrong numbers)",
+            "7:another trainer holds the run folder (its lease), or took it over",
             "75:stopped by SIGTERM after a checkpoint"})
 public final class Mdeq implements Runnable {
     @CommandLine.Spec
@@ -102,6 +104,9 @@ public final class Mdeq implements Runnable {
         }
         if (e instanceof InvalidEnvironmentException) {
             return ExitCodes.INVALID_ENVIRONMENT;
+        }
+        if (e instanceof RunLeaseException) {
+            return ExitCodes.RUN_HELD;
         }
         if (e instanceof StorageException storage) {
             // A wrong key, credential or bucket stays wrong: only an outage is worth a restart.

@@ -7,6 +7,9 @@ import dev.mdeq.runstore.run.InvalidInputException;
 import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.lease.LeaseSettings;
+import dev.mdeq.runstore.lease.RunLease;
+import dev.mdeq.runstore.lease.RunLeaseException;
 import dev.mdeq.runstore.storage.LocalFolders;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
@@ -43,30 +46,44 @@ public final class Trainer {
      * @param console draw a progress bar (terminal) rather than one JSON line per interval (pods);
      *     null decides by whether a console is attached
      * @param shutdown the stop requests to obey; null installs SIGTERM/SIGINT handlers
+     * @param lease how the run folder's lease is held (one trainer writes a run at a time)
      */
     public record Options(ExperimentConfig config, String runUri, boolean allowConfigChange, PrintStream out,
-            Boolean console, GracefulShutdown shutdown) {
+            Boolean console, GracefulShutdown shutdown, LeaseSettings lease) {
+
+        /** Options with the default lease ({@link LeaseSettings#defaults()}). */
+        public Options(ExperimentConfig config, String runUri, boolean allowConfigChange, PrintStream out,
+                Boolean console, GracefulShutdown shutdown) {
+            this(config, runUri, allowConfigChange, out, console, shutdown, LeaseSettings.defaults());
+        }
     }
 
     /** Everything a {@link TrainingSession} is built from. */
-    record Setup(ExperimentConfig config, ObjectStore run, PrintStream out, boolean console, boolean allowConfigChange,
-            GracefulShutdown shutdown, Path workFolder, BatchLoader trainLoader, BatchLoader validationLoader,
+    record Setup(ExperimentConfig config, ObjectStore run, RunLease lease, PrintStream out, boolean console,
+            boolean allowConfigChange, GracefulShutdown shutdown, Path workFolder, BatchLoader trainLoader, BatchLoader validationLoader,
             List<Device> devices, int numClasses) {
     }
 
-    /** Trains; a stop request, a divergence or the end of training returns, anything else throws. */
+    /**
+     * Trains; a stop request, a divergence or the end of training returns, anything else throws.
+     * Nothing is written before the run's lease is held, and every write checks it: another trainer
+     * holding the run, or taking it over, ends this one with a {@link RunLeaseException}.
+     */
     public static TrainingResult train(Options options) {
-        NativeKernels.ensureChecked(); // before data or model touch libtorch: it fixes oneDNN's kernel set
         PrintStream out = options.out() == null ? System.err : options.out();
         boolean console = options.console() != null ? options.console() : System.console() != null;
-        try (ObjectStore run = ObjectStores.open(options.runUri())) {
+        try (ObjectStore store = ObjectStores.open(options.runUri());
+                RunLease lease = RunLease.acquire(store, options.lease(), line -> out.println("train: " + line))) {
+            lease.startRenewing();
+            ObjectStore run = lease.fence(store);
+            NativeKernels.ensureChecked(); // before data or model touch libtorch: it fixes oneDNN's kernel set
             ExperimentConfig config = RunConfigGuard.resolve(run, options.config(), options.allowConfigChange(),
                     line -> out.println("train: " + line));
             GracefulShutdown shutdown = options.shutdown() != null ? options.shutdown()
                     : GracefulShutdown.install(Duration.ofSeconds(config.run().shutdownGraceSeconds()));
             Path workFolder = Files.createTempDirectory("mdeq-train-");
             try {
-                return train(config, run, options, out, console, shutdown, workFolder);
+                return train(config, run, lease, options, out, console, shutdown, workFolder);
             } finally {
                 if (options.shutdown() == null) {
                     shutdown.close();
@@ -78,8 +95,8 @@ public final class Trainer {
         }
     }
 
-    private static TrainingResult train(ExperimentConfig config, ObjectStore run, Options options, PrintStream out,
-            boolean console, GracefulShutdown shutdown, Path workFolder) {
+    private static TrainingResult train(ExperimentConfig config, ObjectStore run, RunLease lease, Options options,
+            PrintStream out, boolean console, GracefulShutdown shutdown, Path workFolder) {
         // Nothing worth a checkpoint happens before the session starts: a stop request then ends the process at once.
         StartupGuard startup = new StartupGuard(run, out);
         shutdown.onRequest(startup::stopDuringStartup);
@@ -103,7 +120,7 @@ public final class Trainer {
                             : new BatchLoader(validationSet, DataOrder.evaluation(validationSet.size(),
                                     config.test().batchSizePerGpu(), firstIndices(validationSamples)), workers,
                                     2 * workers);
-                    TrainingSession session = new TrainingSession(new Setup(config, run, out, console,
+                    TrainingSession session = new TrainingSession(new Setup(config, run, lease, out, console,
                             options.allowConfigChange(), shutdown, workFolder, trainLoader, validationLoader, devices,
                             trainSet.numClasses()))) {
                 startup.started();

@@ -8,6 +8,8 @@ import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.progress.ProgressReporter;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
+import dev.mdeq.runstore.lease.RunLease;
+import dev.mdeq.runstore.lease.RunLeaseException;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.model.checkpoint.CheckpointStore;
 import dev.mdeq.model.checkpoint.SavedCheckpoint;
@@ -49,6 +51,7 @@ final class TrainingSession implements AutoCloseable {
 
     private final ExperimentConfig config;
     private final ObjectStore run;
+    private final RunLease lease;
     private final PrintStream out;
     private final boolean console;
     private final TrainingLog log;
@@ -91,6 +94,7 @@ final class TrainingSession implements AutoCloseable {
     TrainingSession(Trainer.Setup setup) {
         this.config = setup.config();
         this.run = setup.run();
+        this.lease = setup.lease();
         this.out = setup.out();
         this.console = setup.console();
         this.allowConfigChange = setup.allowConfigChange();
@@ -170,6 +174,8 @@ final class TrainingSession implements AutoCloseable {
                     if (shutdown.requested()) {
                         return interrupt();
                     }
+                    lease.throwIfLost(); // taken over: stop now, not at the next checkpoint's write
+
                     long waitStart = System.nanoTime();
                     DataBatch batch = stream.next();
                     String divergence = step(batch, (System.nanoTime() - waitStart) / 1e9);
@@ -397,7 +403,7 @@ final class TrainingSession implements AutoCloseable {
                     Instant.now(), NativeKernels.recorded())));
         } catch (RuntimeException e) {
             log("cannot write the checkpoint before stopping: " + e.getMessage());
-            exitCode = ExitCodes.FAILED;
+            exitCode = e instanceof RunLeaseException ? ExitCodes.RUN_HELD : ExitCodes.FAILED;
         }
         out.flush();
         return exitCode;

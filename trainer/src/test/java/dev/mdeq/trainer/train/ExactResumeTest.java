@@ -74,6 +74,8 @@ class ExactResumeTest {
             second.await(() -> latestStep(run) >= 13, TIMEOUT, "a checkpoint at step 13 or later");
             second.kill();
             resumedFirst = resumedPosition(second);
+            // the killed trainer's lease (this machine, its process gone) did not hold the restart up
+            assertTrue(second.log().contains("on this machine, has ended"), second.log());
         }
         int resumedSecond;
         try (TrainerProcess third = TrainerProcess.start(config, run, temp, "third")) {

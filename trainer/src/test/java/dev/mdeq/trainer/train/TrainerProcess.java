@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -24,6 +25,16 @@ final class TrainerProcess implements AutoCloseable {
 
     /** Starts {@code mdeq train --config <config as yaml> --run file:<run>}. */
     static TrainerProcess start(ExperimentConfig config, Path run, Path work, String name) {
+        return start(config, run, work, name, Map.of(), List.of());
+    }
+
+    /**
+     * As {@link #start(ExperimentConfig, Path, Path, String)}, with variables added to the child's
+     * environment (e.g. {@code HOSTNAME}, which names the lease's holder as a pod's name does) and
+     * more arguments of {@code mdeq train}.
+     */
+    static TrainerProcess start(ExperimentConfig config, Path run, Path work, String name, Map<String, String> env,
+            List<String> trainArguments) {
         try {
             Files.createDirectories(work);
             Path yaml = work.resolve(name + ".yaml");
@@ -38,7 +49,9 @@ final class TrainerProcess implements AutoCloseable {
                 command.add("-Dai.djl.pytorch.num_threads=" + threads);
             }
             command.addAll(List.of(TrainProcessMain.class.getName(), "--config", yaml.toString(), "--run", "file:" + run));
+            command.addAll(trainArguments);
             ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(env);
             builder.redirectErrorStream(true).redirectOutput(log.toFile());
             return new TrainerProcess(builder.start(), log);
         } catch (IOException e) {
@@ -74,6 +87,14 @@ final class TrainerProcess implements AutoCloseable {
     void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     /** SIGTERM. */
