@@ -98,6 +98,38 @@ class SuspendTtlDeletionTest extends OperatorTestBase {
         assertEquals("file:" + storeDir + "/runs/" + ns + "/keep", resumed.runUri());
     }
 
+    /**
+     * Delete and recreate with Retain: the old trainer Job is gone but its pod still stops (it may
+     * write its last checkpoint). The new trainer Job waits until that pod has ended, and the status
+     * says why; a pod that has ended (here: exit 75 after its SIGTERM checkpoint) no longer blocks.
+     */
+    @Test
+    void recreateAfterRetainWaitsUntilTheOldTrainerPodHasEnded() {
+        String ns = newNamespace();
+        create(ns, "again", validSpec());
+        Job oldJob = awaitJob(ns, "again-train");
+        Pod oldPod = kubelet.run(kubelet.createPod(oldJob));
+        awaitStatus(ns, "again", s -> s.phase() == Phase.Training);
+        client.resource(get(ns, "again")).delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(ns, "again") == null);
+
+        create(ns, "again", validSpec());
+        awaitStatus(ns, "again", s -> s.condition("Ready") != null
+                && "WaitingForOldJob".equals(s.condition("Ready").reason()));
+        // the garbage collector removes the old Job first; its pod gets SIGTERM and checkpoints meanwhile
+        client.batch().v1().jobs().inNamespace(ns).withName("again-train").delete();
+        MdeqTrainingJobStatus waiting = awaitStatus(ns, "again", s -> s.condition("Ready") != null
+                && "WaitingForOldPods".equals(s.condition("Ready").reason()));
+        assertTrue(waiting.condition("Ready").message().contains("pod " + oldPod.getMetadata().getName()
+                + " of an earlier trainer Job"), waiting.condition("Ready").message());
+        assertTrue(job(ns, "again-train").isEmpty(), "no new trainer while the old pod may still write");
+
+        kubelet.terminate(oldPod, 75, "Error");
+        Job newJob = awaitJob(ns, "again-train");
+        assertEquals(get(ns, "again").getMetadata().getUid(), newJob.getMetadata().getOwnerReferences().get(0).getUid());
+        awaitStatus(ns, "again", s -> s.runUri() != null);
+    }
+
     @Test
     void deletionWithDeleteRemovesTheRunFolderThroughAFinalizer() {
         String ns = newNamespace();

@@ -11,6 +11,7 @@ import dev.mdeq.operator.store.RunFolder;
 import dev.mdeq.operator.store.StoreConnector;
 import dev.mdeq.operator.store.StoreTarget;
 import dev.mdeq.operator.validation.SpecValidator;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,6 +59,15 @@ public class RunLifecycle {
             if (earlier.isPresent()) {
                 draft.notReady("WaitingForOldJob", "Job " + earlier.get().getMetadata().getName() + " of an earlier "
                         + "resource of the same name is still there (being garbage-collected); waiting for it to go");
+                return Optional.of(config.pollInterval());
+            }
+            Optional<Pod> leftover = RunPods.leftoverPod(context, Role.TRAINER);
+            if (leftover.isPresent()) {
+                Pod pod = leftover.get();
+                draft.notReady("WaitingForOldPods", "pod " + pod.getMetadata().getName() + " of an earlier trainer Job "
+                        + "is still " + (pod.getMetadata().getDeletionTimestamp() != null ? "terminating" : "there")
+                        + " and may still write its last checkpoint to the run folder; the new trainer starts once it "
+                        + "has ended");
                 return Optional.of(config.pollInterval());
             }
             trainerJob = start.start(resource, context, draft, store, folder);

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /** Observing the pods of a run's Job: what they tell (problems, failures) and the PodsHealthy condition. */
@@ -67,6 +68,18 @@ final class RunPods {
             LOG.warnf("cannot read the events of Job %s/%s: %s", namespace, job.getMetadata().getName(), e.getMessage());
             return List.of();
         }
+    }
+
+    /**
+     * A pod of the role that may still run although the run has no Job of the role any more: a pod
+     * of an earlier Job (a deleted resource of the same name, a replaced Job), running, pending or
+     * terminating. A trainer there may still write its last checkpoint, so no new one may start yet.
+     * Pods that ended (Succeeded, Failed) write nothing and do not count.
+     */
+    static Optional<Pod> leftoverPod(Context<MdeqTrainingJob> context, Role role) {
+        return pods(context, role).stream()
+                .filter(p -> p.getStatus() == null || !Set.of("Succeeded", "Failed").contains(p.getStatus().getPhase()))
+                .findFirst();
     }
 
     private static List<Pod> pods(Context<MdeqTrainingJob> context, Role role) {

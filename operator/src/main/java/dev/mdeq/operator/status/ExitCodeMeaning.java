@@ -18,6 +18,8 @@ public final class ExitCodeMeaning {
             case ExitCodes.STORAGE_UNAVAILABLE -> "object storage unreachable after retries; retried within the restart budget";
             case ExitCodes.INVALID_ENVIRONMENT ->
                 "the node's native kernels compute wrong numbers (see the pod's log); retried within the restart budget";
+            case ExitCodes.RUN_HELD ->
+                "another trainer holds the run folder's lease (an earlier pod still writing?); retried within the restart budget";
             case ExitCodes.INTERRUPTED -> "stopped by SIGTERM after writing a checkpoint; the next pod resumes from it";
             case 137 -> "killed by SIGKILL (out of memory, or the grace period ran out)";
             case 143 -> "stopped by SIGTERM before it could checkpoint";
