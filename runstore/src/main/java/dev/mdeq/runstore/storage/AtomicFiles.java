@@ -32,13 +32,7 @@ final class AtomicFiles {
         Path temp = target.resolveSibling(ObjectKeys.RESERVED_PREFIX + UUID.randomUUID());
         boolean moved = false;
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
-                content.writeTo(out);
-                out.flush();
-                // Durable before it becomes visible: a pointer must never name a file still in the page cache only.
-                channel.force(true);
-            }
+            writeDurably(temp, content);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             moved = true;
         } finally {
@@ -58,12 +52,7 @@ final class AtomicFiles {
     static boolean create(Path target, Content content) throws IOException {
         Path temp = target.resolveSibling(ObjectKeys.RESERVED_PREFIX + UUID.randomUUID());
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
-                content.writeTo(out);
-                out.flush();
-                channel.force(true);
-            }
+            writeDurably(temp, content);
             try {
                 Files.createLink(target, temp);
             } catch (UnsupportedOperationException e) {
@@ -74,6 +63,17 @@ final class AtomicFiles {
             return false;
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Writes a new file and forces it to disk. */
+    private static void writeDurably(Path file, Content content) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+            content.writeTo(out);
+            out.flush();
+            // Durable before it becomes visible: a pointer must never name a file still in the page cache only.
+            channel.force(true);
         }
     }
 
