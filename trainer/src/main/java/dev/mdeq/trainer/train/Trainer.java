@@ -60,8 +60,8 @@ public final class Trainer {
 
     /** Everything a {@link TrainingSession} is built from. */
     record Setup(ExperimentConfig config, ObjectStore run, RunLease lease, PrintStream out, boolean console,
-            boolean allowConfigChange, GracefulShutdown shutdown, Path workFolder, BatchLoader trainLoader, BatchLoader validationLoader,
-            List<Device> devices, int numClasses) {
+            boolean allowConfigChange, GracefulShutdown shutdown, Path workFolder, BatchLoader trainLoader,
+            BatchLoader validationLoader, List<Device> devices, int numClasses) {
     }
 
     /**

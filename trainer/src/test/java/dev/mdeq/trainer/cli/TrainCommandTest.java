@@ -41,6 +41,20 @@ class TrainCommandTest {
     }
 
     @Test
+    void leaseOptionsOutOfRangeAreUsageErrorsNamingTheOption() {
+        for (String[] args : List.of(new String[] {"--lease-seconds", "0"}, new String[] {"--lease-seconds", "NaN"},
+                new String[] {"--lease-wait-seconds", "-1"})) {
+            StringWriter err = new StringWriter();
+            CommandLine commandLine = new CommandLine(new TrainCommand()).setErr(new PrintWriter(err));
+            List<String> all = new ArrayList<>(List.of("--run", "file:" + temp.resolve("run")));
+            all.addAll(List.of(args));
+            assertEquals(ExitCodes.USAGE, commandLine.execute(all.toArray(String[]::new)), err.toString());
+            assertTrue(err.toString().contains(args[0] + " must be between"), err.toString());
+            assertTrue(Files.notExists(temp.resolve("run")), "nothing written for a usage error");
+        }
+    }
+
+    @Test
     void aRunFolderWithoutConfigNeedsOne() {
         CommandLine commandLine = new CommandLine(new TrainCommand());
         AtomicReference<Exception> thrown = new AtomicReference<>();
