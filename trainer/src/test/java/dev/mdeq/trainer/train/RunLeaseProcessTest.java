@@ -82,25 +82,28 @@ class RunLeaseProcessTest {
         ExperimentConfig config = TrainingFixtures.tinyConfig(data, "TRAIN.END_EPOCH", "5",
                 "RUN.CHECKPOINT_EVERY_STEPS", "2");
         Path run = temp.resolve("run");
-        List<String> shortLease = List.of("--lease-seconds", "3");
+        // short, but well above the few seconds a JVM starting libtorch on a loaded machine may delay a renewal
+        List<String> shortLease = List.of("--lease-seconds", "10");
         LocalObjectStore store = new LocalObjectStore(run);
         try (TrainerProcess holder = TrainerProcess.start(config, run, temp, "killed", Map.of("HOSTNAME", "pod-a"),
-                shortLease);
-                TrainerProcess taker = TrainerProcess.start(config, run, temp, "taker", Map.of("HOSTNAME", "pod-b"),
-                        shortLease)) {
-            // the taker finds the run held (by a live holder, which renews) and waits
-            taker.await(() -> taker.log().contains("is held by another trainer: pod-a pid " + holder.pid()), TIMEOUT,
-                    "the taker to wait for pod-a's lease");
-            holder.await(() -> ExactResumeTest.latestStep(run) >= 2, TIMEOUT, "a checkpoint at step 2");
-            assertTrue(holder.isAlive(), "the holder still trains when it is killed:\n" + holder.log());
-            holder.kill();
-            assertFalse(lease(store, 1).released(), "SIGKILL: nothing ran to release the lease");
+                shortLease)) {
+            holder.await(() -> holder.log().contains("holding the lease"), TIMEOUT, "pod-a to hold the lease");
+            try (TrainerProcess taker = TrainerProcess.start(config, run, temp, "taker", Map.of("HOSTNAME", "pod-b"),
+                    shortLease)) {
+                // the taker finds the run held (by a live holder, which renews) and waits
+                taker.await(() -> taker.log().contains("is held by another trainer: pod-a pid " + holder.pid()),
+                        TIMEOUT, "the taker to wait for pod-a's lease");
+                holder.await(() -> ExactResumeTest.latestStep(run) >= 2, TIMEOUT, "a checkpoint at step 2");
+                assertTrue(holder.isAlive(), "the holder still trains when it is killed:\n" + holder.log());
+                holder.kill();
+                assertFalse(lease(store, 1).released(), "SIGKILL: nothing ran to release the lease");
 
-            assertEquals(ExitCodes.OK, taker.waitFor(TIMEOUT), taker.log());
-            String log = taker.log();
-            assertTrue(log.contains("took the run over: its lease expired at " + lease(store, 1).expires()
-                    + ", not renewed by pod-a pid " + holder.pid()), log);
-            assertTrue(log.contains("resumed from"), log);
+                assertEquals(ExitCodes.OK, taker.waitFor(TIMEOUT), taker.log());
+                String log = taker.log();
+                assertTrue(log.contains("took the run over: its lease expired at " + lease(store, 1).expires()
+                        + ", not renewed by pod-a pid " + holder.pid()), log);
+                assertTrue(log.contains("resumed from"), log);
+            }
         }
         LeaseRecord taken = lease(store, 2);
         assertEquals("pod-b", taken.holder().host());
@@ -108,6 +111,33 @@ class RunLeaseProcessTest {
         assertFalse(taken.acquired().isBefore(expired),
                 "taken at " + taken.acquired() + ", before the killed holder's lease expired at " + expired);
         assertTrue(taken.released(), "a trainer that ends releases its lease");
+    }
+
+    /** --take-over: the new trainer holds the run at once; the old one stops before its next write and exits 7. */
+    @Test
+    void aTrainerWhoseRunIsTakenOverStopsAndExitsWithSeven() throws Exception {
+        ExperimentConfig config = TrainingFixtures.tinyConfig(data, "TRAIN.END_EPOCH", "50",
+                "RUN.CHECKPOINT_EVERY_STEPS", "2");
+        Path run = temp.resolve("run");
+        try (TrainerProcess old = TrainerProcess.start(config, run, temp, "old", Map.of("HOSTNAME", "pod-a"),
+                List.of())) {
+            old.await(() -> ExactResumeTest.latestStep(run) >= 2, TIMEOUT, "a checkpoint at step 2");
+            try (TrainerProcess taker = TrainerProcess.start(config, run, temp, "taker", Map.of("HOSTNAME", "pod-b"),
+                    List.of("--take-over"))) {
+                assertEquals(ExitCodes.RUN_HELD, old.waitFor(TIMEOUT), old.log());
+                String log = old.log();
+                assertTrue(log.contains("lost the lease of file:" + run + " (token 1): another trainer took the run "
+                        + "over: pod-b pid " + taker.pid()), log);
+                assertTrue(log.contains("writes nothing more"), log);
+                assertTrue(taker.log().contains("taken over on request (--take-over) from pod-a pid " + old.pid()),
+                        taker.log());
+                // the taker trains on: a checkpoint of its own after the old trainer stopped
+                long stoppedAt = ExactResumeTest.latestStep(run);
+                taker.await(() -> ExactResumeTest.latestStep(run) > stoppedAt, TIMEOUT, "the taker's checkpoint");
+                assertEquals(2, lease(new LocalObjectStore(run), 2).token());
+                taker.kill();
+            }
+        }
     }
 
     private static LeaseRecord lease(LocalObjectStore store, long token) {

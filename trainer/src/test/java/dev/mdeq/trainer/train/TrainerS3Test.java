@@ -8,6 +8,7 @@ import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunJson;
+import dev.mdeq.runstore.lease.LeaseRecord;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.ObjectStores;
@@ -119,6 +120,14 @@ class TrainerS3Test {
             assertEquals(before, checkpoints.folders(), "no checkpoint was added");
             assertEquals(Progress.Phase.SUCCEEDED,
                     RunJson.read(run.getBytes(RunLayout.PROGRESS), Progress.class, "progress").phase());
+            // each trainer held the run's lease in the bucket and released it at its end: the restart
+            // took the released lease at once, with the next fencing token
+            assertTrue(output.contains("took the run over: released by "), output);
+            for (long token : new long[] {1, 2}) {
+                LeaseRecord lease = RunJson.read(run.getBytes(RunLayout.lease(token)), LeaseRecord.class, "lease");
+                assertEquals(token, lease.token());
+                assertTrue(lease.released(), "lease " + token + " released");
+            }
         }
     }
 
