@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mdeq.operator.api.CaBundleSpec;
 import dev.mdeq.operator.api.DatasetFormat;
 import dev.mdeq.operator.api.DatasetSpec;
-import dev.mdeq.operator.api.MdeqTrainingJob;
 import dev.mdeq.operator.api.MdeqTrainingJobSpec;
 import dev.mdeq.operator.api.MdeqTrainingJobStatus;
 import dev.mdeq.operator.api.Phase;
@@ -24,7 +23,6 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.nio.charset.StandardCharsets;
@@ -263,14 +261,7 @@ class S3SecretsTest extends OperatorTestBase {
 
     /** Neither key (nor its base64 form) in any resource status, event or Job of the namespace. */
     private void assertSecretsAppearNowhere(String ns) {
-        StringBuilder everything = new StringBuilder();
-        for (MdeqTrainingJob job : client.resources(MdeqTrainingJob.class).inNamespace(ns).list().getItems()) {
-            everything.append(Serialization.asJson(job.getStatus()));
-        }
-        events(ns).forEach(e -> everything.append(Serialization.asJson(e)));
-        jobs(ns).forEach(j -> everything.append(Serialization.asJson(j)));
-        client.pods().inNamespace(ns).list().getItems().forEach(p -> everything.append(Serialization.asJson(p)));
-        String text = everything.toString();
+        String text = visibleText(ns);
         assertFalse(text.isEmpty());
         for (String value : List.of(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)) {
             assertFalse(text.contains(value), "a credential appears in status, events or Jobs");
