@@ -25,8 +25,16 @@ final class LogCapture extends Handler implements AutoCloseable {
         return new LogCapture();
     }
 
-    /** All records so far, formatted, with their exceptions' stack traces and messages. */
+    /**
+     * All records so far, formatted, with their exceptions' stack traces and messages. Logs a marker through the
+     * operator's logging first and fails when it was not captured, so that an empty capture cannot pass a check.
+     */
     String text() {
+        String marker = "log-capture-marker-" + System.nanoTime();
+        org.jboss.logging.Logger.getLogger("dev.mdeq.operator").warn(marker);
+        if (!text.toString().contains(marker)) {
+            throw new AssertionError("the log capture saw nothing: its handler is not attached to the log manager");
+        }
         return text.toString();
     }
 
