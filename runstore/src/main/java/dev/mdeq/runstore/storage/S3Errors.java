@@ -116,46 +116,76 @@ final class S3Errors {
     /** The exception for a failure that is not retried any further. */
     StorageException fail(String operation, String objectName, Exception e, int attempts, long elapsedNanos) {
         String where = operation + " " + location(objectName);
+        Throwable cause = safe(e);
         String code = code(e);
         if ("NoSuchKey".equals(code)) {
-            return new StorageException(Kind.NOT_FOUND, where + ": no such object", e);
+            return new StorageException(Kind.NOT_FOUND, where + ": no such object", cause);
         }
         if ("NoSuchBucket".equals(code)) {
-            return noSuchBucket(operation, objectName, e);
+            return noSuchBucket(operation, objectName, cause);
         }
         if (code != null && ACCESS_CODES.contains(code)) {
             return new StorageException(Kind.ACCESS_DENIED, where + ": access denied (" + brief(e) + "); check the "
                     + "credentials (files in " + S3Settings.CREDENTIALS_DIR + ", or " + S3Settings.ACCESS_KEY_ID + " / "
-                    + S3Settings.SECRET_ACCESS_KEY + ") and the bucket's policy; not retried", e);
+                    + S3Settings.SECRET_ACCESS_KEY + ") and the bucket's policy; not retried", cause);
         }
         if (stsFailure(e) != null && !isTransient(e)) {
             return new StorageException(Kind.ACCESS_DENIED, where + ": the web identity exchange (STS "
                     + "AssumeRoleWithWebIdentity) was refused (" + brief(stsFailure(e)) + "); check the role ARN, the token's "
-                    + "audience and the role's trust policy; not retried", e);
+                    + "audience and the role's trust policy; not retried", cause);
         }
         if (isTls(e)) {
             return new StorageException(Kind.ACCESS_DENIED, where + ": TLS failed (" + brief(e) + "); if the endpoint's "
                     + "certificate comes from a private certificate authority, give its CA bundle ("
-                    + S3Settings.CA_BUNDLE + ", spec.store.caBundle); not retried", e);
+                    + S3Settings.CA_BUNDLE + ", spec.store.caBundle); not retried", cause);
         }
         if ("PreconditionFailed".equals(code)) {
             return new StorageException(Kind.FAILED, where + ": the object was replaced while it was being read; "
-                    + "read it again", e);
+                    + "read it again", cause);
         }
         if (e instanceof InsufficientDataException) {
-            return new StorageException(Kind.INVALID_INPUT, where + ": " + redact(e.getMessage()), e);
+            return new StorageException(Kind.INVALID_INPUT, where + ": " + redact(e.getMessage()), cause);
         }
         if (isTransient(e)) {
             String seconds = String.format(Locale.ROOT, "%.1f", elapsedNanos / 1e9);
             return new StorageException(Kind.UNAVAILABLE, where + ": unavailable after " + attempts + " attempt"
-                    + (attempts == 1 ? "" : "s") + " in " + seconds + " s (" + brief(e) + ")", e);
+                    + (attempts == 1 ? "" : "s") + " in " + seconds + " s (" + brief(e) + ")", cause);
         }
-        return new StorageException(Kind.FAILED, where + " failed: " + brief(e), e);
+        return new StorageException(Kind.FAILED, where + " failed: " + brief(e), cause);
     }
 
-    StorageException noSuchBucket(String operation, String objectName, Exception cause) {
+    StorageException noSuchBucket(String operation, String objectName, Throwable cause) {
         return new StorageException(Kind.NO_SUCH_BUCKET, operation + " " + location(objectName) + ": bucket '"
-                + bucket + "' does not exist at " + endpoint + "; create it or fix the store URI", cause);
+                + bucket + "' does not exist at " + endpoint + "; create it or fix the store URI", safe(cause));
+    }
+
+    /**
+     * The client's exception as the cause of ours, unless its text shows a secret: MinIO's
+     * ErrorResponseException prints the request's headers, x-amz-security-token among them. Then a copy with
+     * the secrets replaced, the same class name and stack trace, and no further cause.
+     */
+    Throwable safe(Throwable e) {
+        if (e == null) {
+            return null;
+        }
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            chain.append(t).append('\n');
+        }
+        String text = chain.toString();
+        if (redact(text).equals(text)) {
+            return e;
+        }
+        RedactedCause copy = new RedactedCause(redact(text.strip()));
+        copy.setStackTrace(e.getStackTrace());
+        return copy;
+    }
+
+    /** A client exception whose text showed a secret, with that text redacted. */
+    static final class RedactedCause extends Exception {
+        RedactedCause(String text) {
+            super(text, null, false, true);
+        }
     }
 
     /**
