@@ -58,6 +58,7 @@ class ExamplesTest {
         assertEquals("cityscapes/seg_mdeq_SMALL", examples.get("cityscapes-small").at("/spec/experiment/preset").asText());
         assertEquals("cifar10", examples.get("cifar10-tiny").at("/spec/dataset/format").asText());
         assertTrue(examples.get("cityscapes-small-from-imagenet").at("/spec/weights/pretrained").asText().startsWith("s3://"));
+        assertEquals("corp-ca", examples.get("demo-seg-tiny-private-ca").at("/spec/store/caBundle/configMap").asText());
     }
 
     @Test

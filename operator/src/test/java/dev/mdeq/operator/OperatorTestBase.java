@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import java.io.IOException;
@@ -126,6 +127,21 @@ public abstract class OperatorTestBase {
 
     protected List<Event> events(String namespace) {
         return client.v1().events().inNamespace(namespace).list().getItems();
+    }
+
+    /**
+     * Everything of a namespace a user or a log collector sees, as JSON: the resources' statuses, the events,
+     * the Jobs and the pods (for checks that no secret shows).
+     */
+    protected String visibleText(String namespace) {
+        StringBuilder text = new StringBuilder();
+        for (MdeqTrainingJob job : client.resources(MdeqTrainingJob.class).inNamespace(namespace).list().getItems()) {
+            text.append(Serialization.asJson(job.getStatus()));
+        }
+        events(namespace).forEach(e -> text.append(Serialization.asJson(e)));
+        jobs(namespace).forEach(j -> text.append(Serialization.asJson(j)));
+        client.pods().inNamespace(namespace).list().getItems().forEach(p -> text.append(Serialization.asJson(p)));
+        return text.toString();
     }
 
     /** The test's store, rooted at the run folder of a resource. */

@@ -11,6 +11,7 @@ import dev.mdeq.operator.api.MdeqTrainingJobSpec;
 import dev.mdeq.operator.api.TrainerSpec;
 import dev.mdeq.operator.api.WeightsSpec;
 import dev.mdeq.operator.config.OperatorConfig;
+import dev.mdeq.operator.store.StoreCaBundle;
 import dev.mdeq.operator.store.StoreCredentials;
 import dev.mdeq.operator.store.StoreTarget;
 import dev.mdeq.runstore.storage.StoreUri;
@@ -80,8 +81,11 @@ public class SpecValidator {
             }
         }
         checkEvaluation(spec.evaluationOrDefault());
-        if (store.isS3()) {
+        if (store.isS3() && !store.webIdentity()) {
             StoreCredentials.read(client, namespace, store.credentialsSecret());
+        }
+        if (store.caBundle() != null) {
+            StoreCaBundle.read(client, namespace, store.caBundle());
         }
 
         ExperimentSource.Yaml yaml = experiments.read(spec.experiment(), namespace, store);
