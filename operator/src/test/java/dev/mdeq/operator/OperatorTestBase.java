@@ -71,8 +71,8 @@ public abstract class OperatorTestBase {
                 new DatasetSpec("file:/data/cifar10", DatasetFormat.CIFAR10),
                 new StoreSpec("file:" + storeDir, null, null, null, null),
                 null,
-                new TrainerSpec(null, 2, null, null, null, null, null, 3, 5.0, 3600L, null),
-                null, null, null, null);
+                new TrainerSpec(null, 2, null, null, null, null, null, 3, 5.0, 3600L, null, null),
+                null, null, null, null, null, null);
     }
 
     protected MdeqTrainingJob create(String namespace, String name, MdeqTrainingJobSpec spec) {
@@ -140,31 +140,47 @@ public abstract class OperatorTestBase {
 
     protected static MdeqTrainingJobSpec withEvaluation(MdeqTrainingJobSpec s, EvaluationSpec evaluation) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(), evaluation,
-                s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
 
     protected static MdeqTrainingJobSpec withSuspend(MdeqTrainingJobSpec s, boolean suspend) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(),
-                s.evaluation(), suspend, s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.evaluation(), suspend, s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
 
     protected static MdeqTrainingJobSpec withTtl(MdeqTrainingJobSpec s, Long ttl) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(),
-                s.evaluation(), s.suspend(), ttl, s.dataPolicyOnDelete());
+                s.evaluation(), s.suspend(), ttl, s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
 
     protected static MdeqTrainingJobSpec withDataPolicy(MdeqTrainingJobSpec s, DataPolicy policy) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(),
-                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), policy);
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), policy, s.queueName(), s.restartNonce());
+    }
+
+    protected static MdeqTrainingJobSpec withQueue(MdeqTrainingJobSpec s, String queueName) {
+        return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(),
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), queueName, s.restartNonce());
+    }
+
+    protected static MdeqTrainingJobSpec withRestartNonce(MdeqTrainingJobSpec s, Long nonce) {
+        return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(),
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), nonce);
+    }
+
+    protected static MdeqTrainingJobSpec withTrainer(MdeqTrainingJobSpec s, TrainerSpec trainer) {
+        return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), trainer,
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(),
+                s.restartNonce());
     }
 
     protected static MdeqTrainingJobSpec withExperiment(MdeqTrainingJobSpec s, ExperimentSpec experiment) {
         return new MdeqTrainingJobSpec(s.task(), experiment, s.dataset(), s.store(), s.weights(), s.trainer(),
-                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
 
     protected static MdeqTrainingJobSpec withWeights(MdeqTrainingJobSpec s, WeightsSpec weights) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), weights, s.trainer(),
-                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
 }

@@ -125,7 +125,8 @@ class PodFailureTest extends OperatorTestBase {
         assertEquals(Phase.Pending, starting.phase());
         assertTrue(starting.condition("PodsHealthy").statusTrue(), starting.condition("PodsHealthy").message());
         kubelet.run(pod);
-        awaitStatus(ns, "quota", s -> s.phase() == Phase.Training && s.condition("Ready").statusTrue());
+        awaitStatus(ns, "quota", s -> s.phase() == Phase.Training && s.condition("Reconciling").statusTrue()
+                && "Training".equals(s.condition("Ready").reason()));
     }
 
     @Test

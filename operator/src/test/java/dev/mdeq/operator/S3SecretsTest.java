@@ -123,7 +123,7 @@ class S3SecretsTest extends OperatorTestBase {
         MdeqTrainingJobSpec base = validSpec();
         return new MdeqTrainingJobSpec(base.task(), base.experiment(), new DatasetSpec("s3://datasets/cifar10",
                 DatasetFormat.CIFAR10), new StoreSpec(s3.uri("mdeq"), s3.endpoint(), null, null, secret), null,
-                base.trainer(), null, null, null, null);
+                base.trainer(), null, null, null, null, null, null);
     }
 
     private void createSecret(String ns, String name, String access, String secret) {

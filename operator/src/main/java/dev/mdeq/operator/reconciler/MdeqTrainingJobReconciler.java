@@ -116,7 +116,11 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
         } catch (InvalidSpecException e) {
             result = "invalid";
             metrics.error(e.reason());
-            draft.notReady(e.reason(), e.getMessage());
+            if (e.recheck()) {
+                draft.notReady(e.reason(), e.getMessage());
+            } else {
+                draft.refuse(e.reason(), e.getMessage());
+            }
             next = e.recheck() ? Optional.of(config.invalidSpecRecheck()) : Optional.empty();
         } catch (StorageException e) {
             result = "error";
@@ -132,7 +136,7 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
         if (status.equals(previous)) {
             control = UpdateControl.noUpdate();
         } else {
-            StatusEvents.record(events, resource, previous, status);
+            StatusEvents.record(events, resource, previous, status, draft.healthy());
             resource.setStatus(status);
             control = UpdateControl.patchStatus(resource);
         }
