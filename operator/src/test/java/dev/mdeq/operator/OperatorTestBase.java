@@ -174,6 +174,13 @@ public abstract class OperatorTestBase {
                 s.restartNonce());
     }
 
+    /** The trainer settings with another pending timeout. */
+    protected static TrainerSpec withPendingTimeout(TrainerSpec t, Long seconds) {
+        return new TrainerSpec(t.image(), t.gpus(), t.resources(), t.nodeSelector(), t.tolerations(), t.priorityClassName(),
+                t.serviceAccountName(), t.backoffLimit(), t.checkpointEveryMinutes(), t.activeDeadlineSeconds(),
+                t.cacheSizeLimit(), seconds);
+    }
+
     protected static MdeqTrainingJobSpec withExperiment(MdeqTrainingJobSpec s, ExperimentSpec experiment) {
         return new MdeqTrainingJobSpec(s.task(), experiment, s.dataset(), s.store(), s.weights(), s.trainer(),
                 s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
