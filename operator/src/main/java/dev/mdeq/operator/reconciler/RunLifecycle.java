@@ -98,9 +98,15 @@ public class RunLifecycle {
         return waitOrLookAgain(draft);
     }
 
-    /** A suspended or failed run waits for a spec change (an event); any other looks again after the poll interval. */
+    /**
+     * A suspended or failed run waits for a spec change (an event); any other looks again after the
+     * poll interval. A run that has just failed is looked at once more, so that a Job it left active
+     * (a pod that could not start) is removed once the Failed status is stored.
+     */
     private Optional<Duration> waitOrLookAgain(StatusDraft draft) {
-        return draft.phase == Phase.Suspended || draft.phase == Phase.Failed ? Optional.empty()
+        boolean justFailed = draft.phase == Phase.Failed
+                && (draft.previous() == null || draft.previous().phase() != Phase.Failed);
+        return !justFailed && (draft.phase == Phase.Suspended || draft.phase == Phase.Failed) ? Optional.empty()
                 : Optional.of(config.pollInterval());
     }
 }
