@@ -9,7 +9,6 @@ import dev.mdeq.operator.api.MdeqTrainingJob;
 import dev.mdeq.operator.api.MdeqTrainingJobStatus;
 import dev.mdeq.operator.api.Phase;
 import dev.mdeq.operator.api.QueueStatus;
-import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunLayout;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -17,7 +16,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
@@ -179,10 +177,5 @@ class KueueTest extends OperatorTestBase {
         job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).withLabels(labels).build());
         job.setSpec(validSpec());
         client.resource(job).create();
-    }
-
-    private static Progress progress(String lastCheckpoint, String resumedFrom) {
-        return new Progress(Progress.Phase.TRAINING, 1, 2, 120L, 300L, 0.5, null, null, 0.001, 6.0, 1e-4, 100.0, 90L,
-                lastCheckpoint, resumedFrom, null, Instant.now());
     }
 }

@@ -15,6 +15,7 @@ import dev.mdeq.operator.api.StoreSpec;
 import dev.mdeq.operator.api.TaskName;
 import dev.mdeq.operator.api.TrainerSpec;
 import dev.mdeq.operator.api.WeightsSpec;
+import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
@@ -131,6 +132,12 @@ public abstract class OperatorTestBase {
     /** The test's store, rooted at the run folder of a resource. */
     protected ObjectStore runFolder(String namespace, String name) {
         return ObjectStores.open("file:" + storeDir).child(RunLayout.runPrefix(namespace, name));
+    }
+
+    /** A trainer heartbeat in mid-training (epoch 1 of 2), written now. */
+    protected static Progress progress(String lastCheckpoint, String resumedFrom) {
+        return new Progress(Progress.Phase.TRAINING, 1, 2, 120L, 300L, 0.5, null, null, 0.001, 6.0, 1e-4, 100.0, 90L,
+                lastCheckpoint, resumedFrom, null, java.time.Instant.now());
     }
 
     /** Writes a file of the run folder as JSON, as the trainer or evaluator does. */

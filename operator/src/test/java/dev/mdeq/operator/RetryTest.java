@@ -8,14 +8,12 @@ import dev.mdeq.operator.api.AttemptStatus;
 import dev.mdeq.operator.api.Condition;
 import dev.mdeq.operator.api.MdeqTrainingJobStatus;
 import dev.mdeq.operator.api.Phase;
-import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.ReportSummary;
 import dev.mdeq.runstore.run.RunLayout;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -116,10 +114,5 @@ class RetryTest extends OperatorTestBase {
         assertEquals(1, jobs(ns).size());
         assertTrue(events(ns).stream().anyMatch(e -> "RestartNonceIgnored".equals(e.getReason())
                 && e.getMessage().contains("spec.restartNonce changed to 7 while the run is Training")));
-    }
-
-    private static Progress progress(String lastCheckpoint, String resumedFrom) {
-        return new Progress(Progress.Phase.TRAINING, 1, 2, 120L, 300L, 0.5, null, null, 0.001, 6.0, 1e-4, 100.0, 90L,
-                lastCheckpoint, resumedFrom, null, Instant.now());
     }
 }
