@@ -43,8 +43,9 @@ import org.jboss.logging.Logger;
 /**
  * Reconciles MdeqTrainingJobs: observe (child Jobs and pods from informers, the heartbeat from the
  * run folder) -> validate -> act ({@link RunLifecycle}) -> build the status in one place
- * ({@link StatusDraft}) and patch it only when it changed. A refused spec becomes {@code Ready=False}
- * with reason InvalidSpec / ConfigConflict and a Warning event, never an exception loop.
+ * ({@link StatusDraft}) and patch it only when it changed. A refused spec becomes {@code Ready=False},
+ * {@code Stalled=True} with reason InvalidSpec / PolicyViolation / ConfigConflict and a Warning event,
+ * never an exception loop.
  *
  * <p>The reconciler sees every event, deletions included, so that it can keep a finalizer only on
  * resources whose run data is to be deleted ({@code dataPolicyOnDelete: Delete}).
