@@ -56,7 +56,7 @@ public final class ModelBench {
     /**
      * One training step's time, split at the repetition with the smallest total.
      *
-     * @param peakBytes the process's peak resident memory during the first timed repetition, -1 if unknown
+     * @param peakBytes the process's peak resident memory during one more repetition, -1 if unknown
      * @param addedBytes what that repetition added to the resident memory before it, -1 if unknown
      */
     public record StepTiming(String mode, Timing total, double forwardSolve, int fEvaluations, double adjointSolve,
@@ -294,20 +294,11 @@ public final class ModelBench {
             double[] adjoint = new double[repeats];
             int fEvaluations = 0;
             int vjps = 0;
-            PeakMemory.Usage memory = null;
             for (int r = -1; r < repeats; r++) {
-                String what = mode + " training step " + (r + 2);
-                TrainStep[] result = new TrainStep[1];
-                Runnable run = () -> result[0] = checkedStep(model, images, loss, what);
-                if (r == 0) {
-                    memory = PeakMemory.during(run).orElse(null);
-                } else {
-                    run.run();
-                }
+                TrainStep step = checkedStep(model, images, loss, mode + " training step " + (r + 2));
                 if (r < 0) {
                     continue; // warm-up
                 }
-                TrainStep step = result[0];
                 TrainStep.Seconds s = step.seconds();
                 total[r] = s.total();
                 forward[r] = s.forwardSolve();
@@ -327,6 +318,9 @@ public final class ModelBench {
             for (int i = 1; i < repeats; i++) {
                 best = total[i] < total[best] ? i : best;
             }
+            // memory on a repetition of its own: returning the free heap to the system costs the next step page faults
+            PeakMemory.Usage memory = PeakMemory.during(() -> checkedStep(model, images, loss,
+                    mode + " training step, memory")).orElse(null);
             profile(options, "step-" + mode, profiles,
                     () -> checkedStep(model, images, loss, mode + " training step, profiled"));
             return new StepTiming(mode, Timing.of(total), forward[best], fEvaluations, adjoint[best], vjps, fEq,
