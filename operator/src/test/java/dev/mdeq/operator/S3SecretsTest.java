@@ -219,7 +219,7 @@ class S3SecretsTest extends OperatorTestBase {
     @Test
     void aWebIdentityRoleIsRefusedWhileTheAdminHasNotEnabledWebIdentity() {
         String ns = newNamespace();
-        create(ns, "role", withStore(validSpec(), new StoreSpec(s3.uri("mdeq"), s3.endpoint(), null, null, null,
+        create(ns, "role", cifarFromS3(validSpec(), new StoreSpec(s3.uri("mdeq"), s3.endpoint(), null, null, null,
                 "arn:aws:iam::123456789012:role/mdeq", null)));
         MdeqTrainingJobStatus status = awaitStatus(ns, "role", s -> s.condition("Ready") != null);
         assertEquals("PolicyViolation", status.condition("Ready").reason());
@@ -229,18 +229,14 @@ class S3SecretsTest extends OperatorTestBase {
     }
 
     private MdeqTrainingJobSpec s3Spec(String secret) {
-        return withStore(validSpec(), new StoreSpec(s3.uri("mdeq"), s3.endpoint(), null, null, secret));
+        return cifarFromS3(validSpec(), new StoreSpec(s3.uri("mdeq"), s3.endpoint(), null, null, secret));
     }
 
     private MdeqTrainingJobSpec spec(S3TestServer server, String secret, CaBundleSpec caBundle) {
-        return withStore(validSpec(), new StoreSpec(server.uri("mdeq"), server.endpoint(), null, null, secret, null,
+        return cifarFromS3(validSpec(), new StoreSpec(server.uri("mdeq"), server.endpoint(), null, null, secret, null,
                 caBundle));
     }
 
-    private static MdeqTrainingJobSpec withStore(MdeqTrainingJobSpec base, StoreSpec store) {
-        return new MdeqTrainingJobSpec(base.task(), base.experiment(), new DatasetSpec("s3://datasets/cifar10",
-                DatasetFormat.CIFAR10), store, null, base.trainer(), null, null, null, null);
-    }
 
     private static Volume volume(Job job, String name) {
         return job.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getName().equals(name))

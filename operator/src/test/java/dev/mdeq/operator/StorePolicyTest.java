@@ -209,12 +209,13 @@ class StorePolicyTest extends OperatorTestBase {
         MdeqTrainingJobSpec base = validSpec();
         return new MdeqTrainingJobSpec(base.task(), base.experiment(), new DatasetSpec("s3://datasets/cifar10",
                 DatasetFormat.CIFAR10), new StoreSpec(s3.uri("mdeq"), s3.endpoint(), null, null, "keys"), null,
-                base.trainer(), null, null, null, null);
+                base.trainer(), null, null, null, null, null, null);
     }
 
     private static MdeqTrainingJobSpec withStore(MdeqTrainingJobSpec s, StoreSpec store) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), store, s.weights(), s.trainer(),
-                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(),
+                s.restartNonce());
     }
 
     private void createSecret(String ns, String name) {

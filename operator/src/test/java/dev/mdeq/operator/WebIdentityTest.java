@@ -136,7 +136,7 @@ class WebIdentityTest extends OperatorTestBase {
         try (LogCapture logs = LogCapture.start()) {
             // Another bucket: a new connection, so no keys from an earlier exchange are reused.
             S3.createBucket("refused-bucket");
-            create(ns, "refused", withStore(validSpec(), new StoreSpec("s3://refused-bucket/mdeq", S3.endpoint(), null,
+            create(ns, "refused", cifarFromS3(validSpec(), new StoreSpec("s3://refused-bucket/mdeq", S3.endpoint(), null,
                     null, null)));
             MdeqTrainingJobStatus status = awaitStatus(ns, "refused", s -> s.condition("Ready") != null);
             assertEquals("StorageUnavailable", status.condition("Ready").reason());
@@ -149,13 +149,9 @@ class WebIdentityTest extends OperatorTestBase {
     }
 
     private MdeqTrainingJobSpec spec(String secret, String role) {
-        return withStore(validSpec(), new StoreSpec(S3.uri("mdeq"), S3.endpoint(), null, null, secret, role, null));
+        return cifarFromS3(validSpec(), new StoreSpec(S3.uri("mdeq"), S3.endpoint(), null, null, secret, role, null));
     }
 
-    private static MdeqTrainingJobSpec withStore(MdeqTrainingJobSpec base, StoreSpec store) {
-        return new MdeqTrainingJobSpec(base.task(), base.experiment(), new DatasetSpec("s3://datasets/cifar10",
-                DatasetFormat.CIFAR10), store, null, base.trainer(), null, null, null, null);
-    }
 
     private static Map<String, String> env(Container container) {
         return container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));

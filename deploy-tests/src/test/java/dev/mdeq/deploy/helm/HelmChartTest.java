@@ -299,14 +299,23 @@ class HelmChartTest {
         assertEquals("false", defaults.get("MDEQ_POLICY_ALLOW_FILE_URIS"));
         assertFalse(defaults.containsKey("MDEQ_POLICY_ALLOWED_STORE_ENDPOINTS"), "no list: any endpoint");
         assertEquals("5m", defaults.get("MDEQ_DATA_DELETION_TIMEOUT"));
+        assertEquals("15m", defaults.get("MDEQ_TRAINER_PENDING_TIMEOUT"));
+        assertEquals("15m", defaults.get("MDEQ_EVALUATOR_PENDING_TIMEOUT"));
+        assertEquals("12h", defaults.get("MDEQ_EVALUATOR_ACTIVE_DEADLINE"));
 
         Map<String, String> set = configData(ChartRender.render("""
                 policy: {allowFileUris: true, allowedStoreEndpoints: ["*.svc.cluster.local", "https://s3.eu-west-1.amazonaws.com"]}
                 dataDeletionTimeout: 90s
+                trainer: {pendingTimeout: 30m}
+                evaluator: {pendingTimeout: 5m, activeDeadline: 2h}
                 """));
         assertEquals("true", set.get("MDEQ_POLICY_ALLOW_FILE_URIS"));
         assertEquals("*.svc.cluster.local,https://s3.eu-west-1.amazonaws.com", set.get("MDEQ_POLICY_ALLOWED_STORE_ENDPOINTS"));
         assertEquals("90s", set.get("MDEQ_DATA_DELETION_TIMEOUT"));
+        assertEquals("30m", set.get("MDEQ_TRAINER_PENDING_TIMEOUT"));
+        assertEquals("5m", set.get("MDEQ_EVALUATOR_PENDING_TIMEOUT"));
+        assertEquals("2h", set.get("MDEQ_EVALUATOR_ACTIVE_DEADLINE"));
+        assertRejected("evaluator: {activeDeadline: soon}", "activeDeadline");
         assertRejected("policy: {allowedStoreEndpoints: [\"http://x/path\"]}", "allowedStoreEndpoints");
         assertRejected("policy: {allowFileUris: \"yes\"}", "allowFileUris");
     }

@@ -67,11 +67,26 @@ public interface OperatorConfig {
          * unset: the namespace's default account. Pods never mount its token either way.
          */
         Optional<String> serviceAccountName();
+
+        /**
+         * How long a trainer pod may wait without running (unschedulable, image pull errors, a pod the Job
+         * controller cannot create) before the run fails; spec.trainer.pendingTimeoutSeconds overrides it.
+         */
+        @WithDefault("15m")
+        Duration pendingTimeout();
     }
 
     interface Evaluator {
         /** The evaluator image; unset: the trainer image. */
         Optional<String> image();
+
+        /** Like mdeq.trainer.pending-timeout, for evaluator and merge pods; spec.evaluation.pendingTimeoutSeconds overrides it. */
+        @WithDefault("15m")
+        Duration pendingTimeout();
+
+        /** Wall-clock limit of the evaluator Job and of the merge Job; spec.evaluation.activeDeadlineSeconds overrides it. */
+        @WithDefault("12h")
+        Duration activeDeadline();
     }
 
     interface Store {

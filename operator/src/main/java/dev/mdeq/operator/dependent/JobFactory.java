@@ -8,6 +8,7 @@ import dev.mdeq.operator.api.ResourcesSpec;
 import dev.mdeq.operator.api.TolerationSpec;
 import dev.mdeq.operator.api.TrainerSpec;
 import dev.mdeq.operator.config.OperatorConfig;
+import dev.mdeq.operator.queue.Kueue;
 import dev.mdeq.operator.store.StoreCredentials;
 import dev.mdeq.operator.store.StoreTarget;
 import dev.mdeq.runstore.run.ExitCodes;
@@ -97,6 +98,12 @@ public class JobFactory {
         return job;
     }
 
+    /** The evaluator's and merge Job's wall-clock limit: the spec's, else the operator's default. */
+    private long evaluationDeadline(MdeqTrainingJob resource) {
+        Long seconds = resource.getSpec().evaluationOrDefault().activeDeadlineSeconds();
+        return seconds != null ? seconds : config.evaluator().activeDeadline().toSeconds();
+    }
+
     /** The evaluator Job: one pod, or an Indexed Job with one pod per shard. */
     public Job evaluator(MdeqTrainingJob resource, JobInputs inputs) {
         EvaluationSpec evaluation = resource.getSpec().evaluationOrDefault();
@@ -113,6 +120,7 @@ public class JobFactory {
         Job job = base(resource, Role.EVALUATOR, inputs, evaluatorImage(resource), evaluatorGpus(resource),
                 evaluation.resources() != null ? evaluation.resources() : resource.getSpec().trainerOrDefault().resources(),
                 args);
+        job.getSpec().setActiveDeadlineSeconds(evaluationDeadline(resource));
         if (shards > 1) {
             job.getSpec().setCompletionMode("Indexed");
             job.getSpec().setCompletions(shards);
@@ -126,7 +134,9 @@ public class JobFactory {
         int shards = resource.getSpec().evaluationOrDefault().shardCount();
         List<String> args = List.of("evaluate", "merge", "--run", inputs.runUri().toString(),
                 "--eval-id", inputs.evalId(), "--shards", Integer.toString(shards));
-        return base(resource, Role.MERGE, inputs, evaluatorImage(resource), 0, null, args);
+        Job job = base(resource, Role.MERGE, inputs, evaluatorImage(resource), 0, null, args);
+        job.getSpec().setActiveDeadlineSeconds(evaluationDeadline(resource));
+        return job;
     }
 
     private Job base(MdeqTrainingJob resource, Role role, JobInputs inputs, String image, int gpus,
@@ -134,6 +144,10 @@ public class JobFactory {
         String name = resource.getMetadata().getName();
         TrainerSpec trainer = resource.getSpec().trainerOrDefault();
         Map<String, String> labels = Labels.of(name, role);
+        Map<String, String> jobLabels = new LinkedHashMap<>(labels);
+        jobLabels.putAll(Kueue.jobLabels(resource));
+        // A queued Job starts suspended: Kueue unsuspends it on admission (and owns spec.suspend from then on).
+        boolean suspended = resource.getSpec().suspended() || Kueue.queueName(resource).isPresent();
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
         List<EnvVar> env = new ArrayList<>();
@@ -167,13 +181,13 @@ public class JobFactory {
 
         return new JobBuilder()
                 .withNewMetadata()
-                .withName(role.jobName(name))
+                .withName(role.jobName(name, inputs.attempt()))
                 .withNamespace(resource.getMetadata().getNamespace())
-                .withLabels(labels)
+                .withLabels(jobLabels)
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(trainer.backoffLimit() != null ? trainer.backoffLimit() : config.trainer().backoffLimit())
-                .withSuspend(resource.getSpec().suspended())
+                .withSuspend(suspended)
                 .withPodFailurePolicy(podFailurePolicy())
                 .withNewTemplate()
                 .withNewMetadata().withLabels(labels).endMetadata()
