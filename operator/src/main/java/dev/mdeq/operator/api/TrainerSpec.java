@@ -28,6 +28,9 @@ import java.util.Map;
  *     reached
  * @param cacheSizeLimit size limit of the pod's local data cache (an emptyDir), e.g. 50Gi; unset: no
  *     limit
+ * @param pendingTimeoutSeconds seconds a trainer pod may wait without running (unschedulable, image
+ *     pull errors, a pod the Job controller cannot create) before the run fails with that reason
+ *     (default: the operator's, 900); a Job waiting in a Kueue queue does not count
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainerSpec(
@@ -41,9 +44,11 @@ public record TrainerSpec(
         @Min(0) @Max(1000) Integer backoffLimit,
         @Min(0) @Max(10080) Double checkpointEveryMinutes,
         @Min(1) Long activeDeadlineSeconds,
-        @Pattern(ResourcesSpec.QUANTITY) String cacheSizeLimit) {
+        @Pattern(ResourcesSpec.QUANTITY) String cacheSizeLimit,
+        @Min(1) Long pendingTimeoutSeconds) {
 
-    static final TrainerSpec EMPTY = new TrainerSpec(null, null, null, null, null, null, null, null, null, null, null);
+    static final TrainerSpec EMPTY = new TrainerSpec(null, null, null, null, null, null, null, null, null, null, null,
+            null);
 
     public int gpuCount() {
         return gpus == null ? 0 : gpus;

@@ -42,7 +42,10 @@ final class RunStart {
         this.jobs = jobs;
     }
 
-    /** Validates, writes config.yaml (or finds an equal one) and creates the trainer Job. */
+    /**
+     * Validates, writes config.yaml (or finds an equal one) and creates the trainer Job of the current
+     * attempt (a retry of a failed run starts here too, with the run's config.yaml already there).
+     */
     Job start(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, StatusDraft draft, StoreTarget store,
             RunFolder folder) {
         ResolvedRun run = validator.validate(resource);
@@ -66,7 +69,8 @@ final class RunStart {
         draft.configSha256 = sha;
         draft.runSpecSha256 = runSpecSha256(resource);
         return jobs.create(resource, context, Role.TRAINER,
-                new JobInputs(folder.uri(), store, run.shutdownGraceSeconds(), EvaluationStage.evalId(resource)));
+                new JobInputs(folder.uri(), store, run.shutdownGraceSeconds(), EvaluationStage.evalId(resource),
+                        draft.attempt == null ? 1 : draft.attempt));
     }
 
     /**
