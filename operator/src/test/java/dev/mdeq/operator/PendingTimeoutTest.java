@@ -43,7 +43,9 @@ class PendingTimeoutTest extends OperatorTestBase {
 
         // Nothing keeps waiting for a node: the Job goes once the Failed status is stored.
         await().atMost(Duration.ofSeconds(10)).until(() -> job(ns, "stuck-train").isEmpty());
-        assertTrue(events(ns).stream().anyMatch(e -> "JobDeleted".equals(e.getReason())));
+        // the event is recorded just after the delete: the test may see the Job gone first
+        await().atMost(Duration.ofSeconds(10)).until(() -> events(ns).stream()
+                .anyMatch(e -> "JobDeleted".equals(e.getReason())));
         assertEquals(Phase.Failed, get(ns, "stuck").getStatus().phase());
     }
 

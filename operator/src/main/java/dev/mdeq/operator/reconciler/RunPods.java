@@ -22,7 +22,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.jboss.logging.Logger;
 
 /** Observing the pods of a run's Job: what they tell (problems, failures) and the PodsHealthy condition. */
@@ -110,14 +109,21 @@ final class RunPods {
 
     /**
      * A pod of the role that may still run although the run has no Job of the role any more: a pod
-     * of an earlier Job (a deleted resource of the same name, a replaced Job), running, pending or
-     * terminating. A trainer there may still write its last checkpoint, so no new one may start yet.
-     * Pods that ended (Succeeded, Failed) write nothing and do not count.
+     * of an earlier Job (a deleted resource of the same name, an earlier attempt), running or
+     * terminating, or pending and not being deleted (it may still start). A trainer there may still
+     * write its last checkpoint, so no new one may start yet. Pods that ended (Succeeded, Failed) and
+     * pending pods being deleted (their container never ran, and never will) write nothing.
      */
     static Optional<Pod> leftoverPod(Context<MdeqTrainingJob> context, Role role) {
-        return pods(context, role).stream()
-                .filter(p -> p.getStatus() == null || !Set.of("Succeeded", "Failed").contains(p.getStatus().getPhase()))
-                .findFirst();
+        return pods(context, role).stream().filter(RunPods::mayWrite).findFirst();
+    }
+
+    private static boolean mayWrite(Pod pod) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+            return false;
+        }
+        return !"Pending".equals(phase) || pod.getMetadata().getDeletionTimestamp() == null;
     }
 
     private static List<Pod> pods(Context<MdeqTrainingJob> context, Role role) {
