@@ -71,7 +71,7 @@ public abstract class OperatorTestBase {
                 new DatasetSpec("file:/data/cifar10", DatasetFormat.CIFAR10),
                 new StoreSpec("file:" + storeDir, null, null, null, null),
                 null,
-                new TrainerSpec(null, 2, null, null, null, null, null, 3, 5.0, 3600L, null),
+                new TrainerSpec(null, 2, null, null, null, null, null, 3, 5.0, 3600L, null, null),
                 null, null, null, null);
     }
 

@@ -1,6 +1,7 @@
 package dev.mdeq.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -8,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,6 +27,11 @@ import java.util.Optional;
  * @param image the evaluator's container image (unset: the trainer's image)
  * @param gpus GPUs per evaluator pod (nvidia.com/gpu; unset: the trainer's)
  * @param resources CPU and memory of each evaluator pod (unset: the trainer's)
+ * @param podTemplate a pod template merged onto each evaluator pod (shard), as spec.trainer.podTemplate
+ *     (unset: spec.trainer.podTemplate)
+ * @param mergePodTemplate a pod template merged onto the merge pod of a sharded evaluation, as
+ *     spec.trainer.podTemplate; the merge pod uses no GPU and gets none of the trainer's node selector
+ *     and tolerations, so nothing is inherited
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.scales) || (has(self.multiScale) && self.multiScale)",
@@ -39,14 +46,17 @@ public record EvaluationSpec(
         Boolean flip,
         @Size(max = 512) String image,
         @Min(0) @Max(16) Integer gpus,
-        ResourcesSpec resources) {
+        ResourcesSpec resources,
+        @SchemaFrom(type = PodTemplateSchema.class) Map<String, Object> podTemplate,
+        @SchemaFrom(type = PodTemplateSchema.class) Map<String, Object> mergePodTemplate) {
 
     /** best, latest, or a checkpoint folder name (step- and the step, zero-padded to 12 digits). */
     public static final String CHECKPOINT_PATTERN = "^(best|latest|step-[0-9]{12,19})$";
     /** The evaluation id's first part when spec.checkpoint is unset (the evaluator picks best or latest). */
     public static final String DEFAULT_CHECKPOINT_LABEL = "auto";
 
-    static final EvaluationSpec EMPTY = new EvaluationSpec(null, null, null, null, null, null, null, null, null, null);
+    static final EvaluationSpec EMPTY = new EvaluationSpec(null, null, null, null, null, null, null, null, null, null, null,
+            null);
 
     public boolean enabledOrDefault() {
         return !Boolean.FALSE.equals(enabled);

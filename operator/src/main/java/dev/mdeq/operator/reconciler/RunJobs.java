@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /** Acting on the run's Jobs: create one, carry spec.suspend over to it, delete them all after the TTL. */
@@ -29,6 +30,10 @@ final class RunJobs {
 
     ChildJob of(Role role) {
         return jobs.of(role);
+    }
+
+    List<ChildJob> all() {
+        return jobs.all();
     }
 
     /** Creates the {@code role} Job of the run from {@code inputs}; the caller has seen that it does not exist. */

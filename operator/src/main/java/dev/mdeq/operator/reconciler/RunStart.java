@@ -46,6 +46,9 @@ final class RunStart {
     Job start(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, StatusDraft draft, StoreTarget store,
             RunFolder folder) {
         ResolvedRun run = validator.validate(resource);
+        JobInputs inputs = new JobInputs(folder.uri(), store, run.shutdownGraceSeconds(), EvaluationStage.evalId(resource));
+        // Every role's pod template is checked now, before anything is written or created.
+        jobs.all().forEach(job -> job.desired(resource, inputs));
         String sha = run.config().sha256();
         Optional<String> existing = folder.readConfig();
         if (existing.isPresent()) {
@@ -65,8 +68,7 @@ final class RunStart {
         draft.runUri = folder.uri().toString();
         draft.configSha256 = sha;
         draft.runSpecSha256 = runSpecSha256(resource);
-        return jobs.create(resource, context, Role.TRAINER,
-                new JobInputs(folder.uri(), store, run.shutdownGraceSeconds(), EvaluationStage.evalId(resource)));
+        return jobs.create(resource, context, Role.TRAINER, inputs);
     }
 
     /**
