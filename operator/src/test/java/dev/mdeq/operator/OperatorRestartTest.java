@@ -17,6 +17,7 @@ import dev.mdeq.operator.api.Phase;
 import dev.mdeq.operator.config.OperatorConfig;
 import dev.mdeq.operator.events.EventRecorder;
 import dev.mdeq.operator.metrics.OperatorMetrics;
+import dev.mdeq.operator.metrics.RunMetrics;
 import dev.mdeq.operator.reconciler.ChildJobs;
 import dev.mdeq.operator.reconciler.MdeqTrainingJobReconciler;
 import dev.mdeq.operator.reconciler.RunLifecycle;
@@ -72,6 +73,8 @@ class OperatorRestartTest extends OperatorTestBase {
     EventRecorder events;
     @Inject
     OperatorMetrics metrics;
+    @Inject
+    RunMetrics runMetrics;
 
     private Operator restarted;
 
@@ -114,7 +117,8 @@ class OperatorRestartTest extends OperatorTestBase {
         // A new process: new reconciler, new dependents, new informers and caches.
         ChildJobs jobs = new ChildJobs(factory);
         MdeqTrainingJobReconciler fresh = new MdeqTrainingJobReconciler(
-                new RunLifecycle(config, validator, stores, jobs, events, metrics), jobs, stores, config, events, metrics);
+                new RunLifecycle(config, validator, stores, jobs, events, metrics), jobs, stores, config, events, metrics,
+                runMetrics);
         restarted = OperatorWiring.build(configuration, fresh);
         restarted.start();
 
