@@ -35,7 +35,9 @@ class ExamplesTest {
     static void load() {
         crd = CrdSchema.of(Manifests.single(Manifests.load(RepoPaths.committedCrd()), "CustomResourceDefinition"));
         examples = new TreeMap<>();
-        for (Path file : Manifests.yamlFiles(RepoPaths.resolve("k8s/examples"))) {
+        // k8s/examples/helm/ holds chart values (HelmChartTest renders them), not manifests.
+        for (Path file : Manifests.yamlFiles(RepoPaths.resolve("k8s/examples")).stream()
+                .filter(f -> !f.startsWith(RepoPaths.resolve("k8s/examples/helm"))).toList()) {
             for (Manifest manifest : Manifests.load(file)) {
                 examples.put(manifest.name(), manifest.object());
             }
@@ -45,7 +47,7 @@ class ExamplesTest {
     @Test
     void everyExampleIsAcceptedByTheCrd() {
         assertTrue(examples.keySet().containsAll(List.of("demo-seg-tiny", "cifar10-tiny", "cityscapes-small",
-                "cityscapes-small-from-imagenet")), "examples: " + examples.keySet());
+                "cityscapes-small-from-imagenet", "cifar10-shared-gpu")), "examples: " + examples.keySet());
         examples.forEach((name, example) -> {
             assertEquals("MdeqTrainingJob", example.path("kind").asText(), name);
             assertEquals(List.of(), crd.validateCreate(example), name);
@@ -58,6 +60,20 @@ class ExamplesTest {
         assertEquals("cityscapes/seg_mdeq_SMALL", examples.get("cityscapes-small").at("/spec/experiment/preset").asText());
         assertEquals("cifar10", examples.get("cifar10-tiny").at("/spec/dataset/format").asText());
         assertTrue(examples.get("cityscapes-small-from-imagenet").at("/spec/weights/pretrained").asText().startsWith("s3://"));
+        ObjectNode shared = examples.get("cifar10-shared-gpu");
+        assertEquals("nvidia", shared.at("/spec/trainer/podTemplate/spec/runtimeClassName").asText());
+        assertEquals("cache", shared.at("/spec/trainer/podTemplate/spec/volumes/0/name").asText());
+        assertEquals("cpu", shared.at("/spec/evaluation/mergePodTemplate/spec/nodeSelector/node-pool").asText());
+    }
+
+    @Test
+    void aPodTemplateIsKeptAsGivenAndNotPruned() {
+        // x-kubernetes-preserve-unknown-fields: the API server keeps the template whole; the operator checks it.
+        ObjectNode job = examples.get("cifar10-shared-gpu").deepCopy();
+        ((ObjectNode) job.at("/spec/trainer/podTemplate/spec")).put("anyField", "kept");
+        assertEquals(List.of(), crd.validateCreate(job));
+        assertRejected(spec -> trainer(spec).put("podTemplate", "runtimeClassName: nvidia"),
+                "spec.trainer.podTemplate: Invalid value: \"runtimeClassName: nvidia\": must be of type object");
     }
 
     @Test

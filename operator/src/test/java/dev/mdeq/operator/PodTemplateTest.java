@@ -17,7 +17,14 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import dev.mdeq.operator.api.MdeqTrainingJob;
+import dev.mdeq.operator.dependent.JobFactory;
+import dev.mdeq.operator.dependent.JobInputs;
+import dev.mdeq.operator.store.StoreTarget;
+import dev.mdeq.runstore.storage.StoreUri;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +37,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class PodTemplateTest extends OperatorTestBase {
+    @Inject
+    JobFactory factory;
+
     private static final ObjectMapper YAML = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
 
     private static final String TRAINER_TEMPLATE = """
@@ -206,6 +216,23 @@ class PodTemplateTest extends OperatorTestBase {
                 "spec.evaluation.mergePodTemplate.spec.containers[0].ports: not a valid value of a pod template"),
                 status.condition("Ready").message());
         assertEquals(List.of(), jobs(ns));
+    }
+
+    @Test
+    void theExampleTemplatesPassTheOperatorsChecks() throws Exception {
+        MdeqTrainingJob example = YAML.readValue(Path.of("../k8s/examples/cifar10-pod-template.yaml").toFile(),
+                MdeqTrainingJob.class);
+        StoreUri store = StoreUri.parse("file:" + storeDir);
+        JobInputs inputs = new JobInputs(store.resolve("runs/mdeq/cifar10-shared-gpu"),
+                new StoreTarget(store, null, null, true, null), 20, "auto-val");
+        PodSpec trainer = factory.trainer(example, inputs).getSpec().getTemplate().getSpec();
+        assertEquals("nvidia", trainer.getRuntimeClassName());
+        assertEquals("8Gi", volume(trainer, "dshm").getEmptyDir().getSizeLimit().toString());
+        assertEquals("cifar10-cache", volume(trainer, "cache").getPersistentVolumeClaim().getClaimName());
+        assertEquals("nvidia", factory.evaluator(example, inputs).getSpec().getTemplate().getSpec().getRuntimeClassName());
+        PodSpec merge = factory.merge(example, inputs).getSpec().getTemplate().getSpec();
+        assertEquals(Map.of("node-pool", "cpu"), merge.getNodeSelector());
+        assertNull(merge.getRuntimeClassName());
     }
 
     @SuppressWarnings("unchecked")

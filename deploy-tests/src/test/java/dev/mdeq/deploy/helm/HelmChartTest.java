@@ -273,6 +273,18 @@ class HelmChartTest {
     }
 
     @Test
+    void theProductionExampleValuesRenderHaAndMonitoring() throws IOException {
+        List<Manifest> render = ChartRender.render(Files.readString(RepoPaths.resolve("k8s/examples/helm/production-values.yaml")));
+        ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
+        assertWellFormed(checks, Set.of());
+        assertEquals(2, checks.find("Deployment", ChartRender.NAMESPACE, ChartRender.RELEASE).object().at("/spec/replicas").asInt());
+        assertEquals(1, checks.all("PodDisruptionBudget").size());
+        assertEquals(1, checks.all("ServiceMonitor").size());
+        assertTrue(render.stream().anyMatch(m -> m.kind().equals("ConfigMap") && m.name().endsWith("-dashboard")
+                && "monitoring".equals(m.namespace())));
+    }
+
+    @Test
     void theGrafanaDashboardIsOffByDefaultAndShowsThePerRunMetrics() throws IOException {
         assertTrue(ChartRender.render("").stream().noneMatch(m -> m.kind().equals("ConfigMap") && m.name().endsWith("-dashboard")));
         List<Manifest> render = ChartRender.render("metrics: {grafanaDashboard: {enabled: true, namespace: monitoring}}");
