@@ -5,17 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mdeq.operator.api.Phase;
-import dev.mdeq.operator.config.OperatorConfig;
-import dev.mdeq.operator.dependent.JobFactory;
-import dev.mdeq.operator.events.EventRecorder;
 import dev.mdeq.operator.metrics.OperatorMetrics;
 import dev.mdeq.operator.metrics.RunMetrics;
-import dev.mdeq.operator.reconciler.ChildJobs;
 import dev.mdeq.operator.reconciler.MdeqTrainingJobReconciler;
 import dev.mdeq.operator.reconciler.OperatorWiring;
-import dev.mdeq.operator.reconciler.RunLifecycle;
-import dev.mdeq.operator.store.StoreConnector;
-import dev.mdeq.operator.validation.SpecValidator;
 import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunLayout;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
@@ -28,18 +21,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.javaoperatorsdk.operator.api.config.ConfigurationService;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
-import io.quarkiverse.operatorsdk.runtime.QuarkusConfigurationService;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -53,33 +42,15 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(HighAvailabilityTest.OwnApplication.class)
 @WithKubernetesTestServer(crud = true)
-class HighAvailabilityTest extends OperatorTestBase {
+class HighAvailabilityTest extends ReplicaTestBase {
     private static final String LEASE = "mdeq-operator-leader";
 
-    /** A separate application for this class only, whose client outlives a stopped operator. */
-    public static class OwnApplication implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.operator-sdk.close-client-on-stop", "false");
-        }
+    /** A separate application for this class only. */
+    public static class OwnApplication extends ClientOutlivesOperator {
     }
 
     @KubernetesTestServer
     KubernetesServer server;
-    @Inject
-    Operator operator;
-    @Inject
-    QuarkusConfigurationService configuration;
-    @Inject
-    JobFactory factory;
-    @Inject
-    OperatorConfig config;
-    @Inject
-    SpecValidator validator;
-    @Inject
-    StoreConnector stores;
-    @Inject
-    EventRecorder events;
 
     private final List<Operator> replicas = new ArrayList<>();
 
@@ -144,11 +115,7 @@ class HighAvailabilityTest extends OperatorTestBase {
      * count its reconciliations.
      */
     private Operator replica(String identity, String leaseNamespace, MeterRegistry registry) {
-        ChildJobs jobs = new ChildJobs(factory);
-        OperatorMetrics metrics = new OperatorMetrics(registry);
-        MdeqTrainingJobReconciler reconciler = new MdeqTrainingJobReconciler(
-                new RunLifecycle(config, validator, stores, jobs, events, metrics), jobs, stores, config, events, metrics,
-                new RunMetrics(registry));
+        MdeqTrainingJobReconciler reconciler = newReconciler(new OperatorMetrics(registry), new RunMetrics(registry));
         ConfigurationService withElection = ConfigurationService.newOverriddenConfigurationService(configuration,
                 o -> o.withExecutorService(Executors.newFixedThreadPool(configuration.concurrentReconciliationThreads()))
                         .withWorkflowExecutorService(Executors.newCachedThreadPool())

@@ -34,10 +34,7 @@ class MetricsAndHealthTest extends OperatorTestBase {
     @Test
     void metricsCountJobsByPhaseReconciliationsAndRestarts() throws Exception {
         String ns = newNamespace();
-        create(ns, "m", validSpec());
-        var trainer = awaitJob(ns, "m-train");
-        kubelet.terminate(kubelet.run(kubelet.createPod(trainer)), 1, "Error");
-        kubelet.run(kubelet.createPod(trainer));
+        trainingAfterOneRestart(ns, "m");
         awaitStatus(ns, "m", s -> s.phase() == Phase.Training && Integer.valueOf(1).equals(s.trainer().restarts()));
 
         String text = get(metrics).body();
@@ -53,10 +50,7 @@ class MetricsAndHealthTest extends OperatorTestBase {
     @Test
     void perRunGaugesFollowTheStatusAndGoWithTheResource() throws Exception {
         String ns = newNamespace();
-        create(ns, "run", validSpec());
-        var trainer = awaitJob(ns, "run-train");
-        kubelet.terminate(kubelet.run(kubelet.createPod(trainer)), 1, "Error");
-        kubelet.run(kubelet.createPod(trainer));
+        trainingAfterOneRestart(ns, "run");
         Instant beat = Instant.now().minusSeconds(30);
         writeJson(ns, "run", RunLayout.PROGRESS, new Progress(Progress.Phase.TRAINING, 1, 2, 150L, 300L, 0.6931, 41.5,
                 "top1", 0.001, 7.5, 1e-4, 123.4, 60L, "checkpoints/step-000000000150/", null, null, beat));
@@ -88,6 +82,14 @@ class MetricsAndHealthTest extends OperatorTestBase {
         assertEquals(200, readiness.statusCode(), readiness.body());
         assertTrue(readiness.body().contains("\"UP\""));
         assertEquals(200, get(live).statusCode());
+    }
+
+    /** A run whose first trainer pod failed and whose second one runs. */
+    private void trainingAfterOneRestart(String ns, String name) {
+        create(ns, name, validSpec());
+        var trainer = awaitJob(ns, name + "-train");
+        kubelet.terminate(kubelet.run(kubelet.createPod(trainer)), 1, "Error");
+        kubelet.run(kubelet.createPod(trainer));
     }
 
     private static HttpResponse<String> get(URL url) throws IOException, InterruptedException {
