@@ -4,7 +4,11 @@ import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.Presets;
 import java.util.ArrayList;
 import java.util.List;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mdeq.config.ExperimentConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mdeq config}: resolve and inspect experiment configs. */
@@ -24,9 +28,22 @@ final class ConfigCommand {
         @Parameters(index = "1..*", paramLabel = "KEY VALUE", description = "overrides such as TRAIN.LR 0.01")
         List<String> overrides = new ArrayList<>();
 
+        @Option(names = "--json", description = "print JSON instead of yaml (for scripts, e.g. bench/side-by-side.sh)")
+        boolean json;
+
         @Override
         public void run() {
-            System.out.print(ConfigLoader.loadFileOrPreset(config, overrides).toYaml());
+            ExperimentConfig resolved = ConfigLoader.loadFileOrPreset(config, overrides);
+            System.out.print(json ? toJson(resolved) : resolved.toYaml());
+        }
+
+        static String toJson(ExperimentConfig config) {
+            try {
+                return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(config.tree().asMap())
+                        + System.lineSeparator();
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("the config could not be written as JSON", e);
+            }
         }
     }
 

@@ -3,6 +3,8 @@ package dev.mdeq.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mdeq.config.ConfigLoader;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.runstore.run.ExitCodes;
@@ -27,6 +29,28 @@ class ConfigCommandTest {
         assertEquals(List.of(0, 1), reloaded.gpus());
         assertEquals(ConfigLoader.loadFileOrPreset("cifar/cls_mdeq_TINY", List.of("TRAIN.LR", "0.01", "GPUS", "(0,1)"))
                 .sha256(), reloaded.sha256());
+    }
+
+    @Test
+    void showJsonPrintsTheSameTreeAsTheYaml() throws Exception {
+        CliRun shown = CliRun.run("config", "show", "--json", "cifar/cls_mdeq_TINY", "MODEL.NUM_LAYERS", "7");
+        assertEquals(ExitCodes.OK, shown.exit(), shown.err());
+        JsonNode json = new ObjectMapper().readTree(shown.out());
+        assertEquals(7, json.path("MODEL").path("NUM_LAYERS").asInt());
+        assertEquals(List.of(24, 24), List.of(json.at("/MODEL/EXTRA/FULL_STAGE/NUM_CHANNELS/0").asInt(),
+                json.at("/MODEL/EXTRA/FULL_STAGE/NUM_CHANNELS/1").asInt()));
+        assertEquals(2.5e-6, json.at("/TRAIN/WD").asDouble(), 0.0);
+        assertEquals("broyden", json.at("/DEQ/F_SOLVER").asText());
+        assertTrue(json.at("/MODEL/WNORM").asBoolean());
+        // every top-level section of the resolved yaml, in the same order
+        ExperimentConfig yaml = ConfigLoader.loadFileOrPreset("cifar/cls_mdeq_TINY", List.of("MODEL.NUM_LAYERS", "7"));
+        assertEquals(List.copyOf(yaml.tree().asMap().keySet()), iterableToList(json.fieldNames()));
+    }
+
+    private static List<String> iterableToList(java.util.Iterator<String> names) {
+        List<String> list = new java.util.ArrayList<>();
+        names.forEachRemaining(list::add);
+        return list;
     }
 
     @Test

@@ -22,6 +22,8 @@ public final class NativeEnvironment {
         int dup2(int from, int to);
 
         int close(int fd);
+
+        int malloc_trim(long pad);
     }
 
     private static final int STDERR = 2;
@@ -63,6 +65,19 @@ public final class NativeEnvironment {
             libc().dup2(saved, STDERR);
             libc().close(saved);
             libc().close(devNull);
+        }
+    }
+
+    /**
+     * Returns the C heap's free memory to the operating system (glibc's {@code malloc_trim(0)}), so
+     * that the resident size counts live memory only; false where the C library has no such call.
+     */
+    public static synchronized boolean releaseFreeMemory() {
+        try {
+            libc().malloc_trim(0);
+            return true;
+        } catch (UnsatisfiedLinkError e) {
+            return false;
         }
     }
 

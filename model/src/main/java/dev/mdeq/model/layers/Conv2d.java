@@ -81,18 +81,20 @@ public final class Conv2d extends LayerBlock {
             return (long) in * kernel * kernel;
         }
 
-        NDArray apply(NDArray x, NDArray weight, NDArray bias) {
+        /** This convolution of {@code x} ({@code bias} may be null). */
+        public NDArray apply(NDArray x, NDArray weight, NDArray bias) {
             return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, new Shape(stride, stride),
                     new Shape(padding, padding), new Shape(1, 1), 1).singletonOrThrow();
         }
 
-        Shape outputShape(Shape input) {
+        public Shape outputShape(Shape input) {
             long h = (input.get(2) + 2L * padding - kernel) / stride + 1;
             long w = (input.get(3) + 2L * padding - kernel) / stride + 1;
             return new Shape(input.get(0), out, h, w);
         }
 
-        long flops(Shape input) {
+        /** FLOPs of the forward convolution of {@code input} (2 per multiply-add). */
+        public long flops(Shape input) {
             Shape output = outputShape(input);
             return 2L * output.size() * fanIn();
         }

@@ -11,7 +11,10 @@ import ai.djl.nn.Parameter;
  * weight} initialised 1, {@code bias} 0).
  *
  * <p>Computed as a layer norm over each reshaped {@code (B, groups, C/groups*H*W)} group, which is
- * the same normalisation with a fused kernel (and fused backward).
+ * the same normalisation with a fused kernel (and fused backward), then the per-channel affine map
+ * as an inference-mode batch norm with mean 0, variance 1 and epsilon 0 ({@code x * weight + bias}
+ * exactly): one fused pass forward and one backward instead of a multiply and an add and their
+ * separate backward reductions (0.6-0.85x the time of the pair, fwd+bwd, on a (32, 120, 32, 32) state).
  */
 public final class GroupNorm extends LayerBlock {
     /** PyTorch's default epsilon. */
@@ -21,8 +24,6 @@ public final class GroupNorm extends LayerBlock {
     private final int channels;
     private final Parameter weight;
     private final Parameter bias;
-    private final Object weightKey = new Object();
-    private final Object biasKey = new Object();
 
     public GroupNorm(int groups, int channels) {
         if (groups < 1 || channels % groups != 0) {
@@ -47,11 +48,8 @@ public final class GroupNorm extends LayerBlock {
         NDArray zeros = ctx.constant(0, perGroup, x.getDataType());
         NDArray normalised = TorchOps.layerNorm(x.reshape(shape.get(0), groups, perGroup), new Shape(perGroup), ones,
                 zeros, EPS).reshape(shape);
-        NDArray gamma = ctx.derive(weightKey, new NDArray[] {ctx.value(weight)}, in -> in[0].reshape(channels, 1, 1));
-        NDArray beta = ctx.derive(biasKey, new NDArray[] {ctx.value(bias)}, in -> in[0].reshape(channels, 1, 1));
-        // Without autograd (solver iterations) the affine map reuses the fresh normalised array:
-        // two fewer state-sized allocations per GroupNorm.
-        return TorchOps.isGradEnabled() ? normalised.mul(gamma).add(beta) : normalised.muli(gamma).addi(beta);
+        return TorchOps.batchNorm(normalised, ctx.constant(0, channels, x.getDataType()),
+                ctx.constant(1, channels, x.getDataType()), ctx.value(weight), ctx.value(bias), false, 0.0, 0.0);
     }
 
     @Override

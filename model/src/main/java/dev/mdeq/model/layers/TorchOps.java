@@ -18,8 +18,6 @@ import ai.djl.pytorch.jni.JniUtils;
  * </ul>
  */
 public final class TorchOps {
-    private static final int NEAREST = 0;
-
     private TorchOps() {
     }
 
@@ -36,11 +34,6 @@ public final class TorchOps {
     /** {@code torch.nn.functional.layer_norm} over the trailing {@code normalizedShape} dimensions. */
     public static NDArray layerNorm(NDArray x, Shape normalizedShape, NDArray weight, NDArray bias, double eps) {
         return JniUtils.layerNorm(pt(x), normalizedShape, pt(weight), pt(bias), eps);
-    }
-
-    /** Nearest-neighbour resize of an {@code (N, C, H, W)} array to {@code (height, width)}. */
-    public static NDArray upsampleNearest(NDArray x, long height, long width) {
-        return JniUtils.interpolate(pt(x), new long[] {height, width}, NEAREST, false);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.mdeq.model.solver;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -233,8 +234,16 @@ final class ResidualTracker {
         return lowestX;
     }
 
+    /**
+     * A (B, D) mask that owns its memory: the broadcast is copied. (An array created from Java data
+     * lives in a buffer that only the created array keeps alive: a view of it kept beyond the step
+     * whose scope closes the original would read freed memory. DJL's where does not broadcast.)
+     */
     private NDArray sampleMask(boolean[] samples) {
-        return ctx.manager.create(samples).reshape(batch, 1).broadcast(batch, ctx.size);
+        try (NDArray perSample = ctx.manager.create(samples, new Shape(batch, 1));
+                NDArray view = perSample.broadcast(batch, ctx.size)) {
+            return view.duplicate();
+        }
     }
 
     SolverStats stats(String solver, int steps, int evaluations, StopReason reason, double wallSeconds) {

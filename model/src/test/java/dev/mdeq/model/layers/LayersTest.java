@@ -273,6 +273,26 @@ class LayersTest extends ManagedTest {
         }
     }
 
+    /** Against libtorch's own upsample_nearest2d, forward and backward, factor 4 on a non-square input. */
+    @Test
+    void nearestUpsampleMatchesLibtorchsInterpolationBothWays() {
+        try (NDManager scope = manager.newSubManager(); TorchOps.GradMode on = TorchOps.gradMode(true)) {
+            Random random = new Random(4);
+            NDArray x = scope.create(random.doubles(2 * 3 * 2 * 5).toArray(), new Shape(2, 3, 2, 5));
+            NDArray seed = scope.create(random.doubles(2 * 3 * 8 * 20).toArray(), new Shape(2, 3, 8, 20));
+            x.setRequiresGradient(true);
+            NDArray ours = new NearestUpsample(4).forward(context(scope, true), x);
+            TorchOps.backward(ours, seed, false);
+            double[] ourGradient = x.getGradient().toDoubleArray();
+            TorchOps.zeroGrad(x);
+            NDArray theirs = ai.djl.pytorch.jni.JniUtils.interpolate((ai.djl.pytorch.engine.PtNDArray) x,
+                    new long[] {8, 20}, 0, false); // mode 0: nearest
+            TorchOps.backward(theirs, seed, false);
+            assertArrayEquals(theirs.toDoubleArray(), ours.toDoubleArray());
+            assertArrayEquals(x.getGradient().toDoubleArray(), ourGradient, 1e-12);
+        }
+    }
+
     @Test
     void dropoutMaskIsDrawnOncePerForwardAndScaled() {
         VariationalDropout drop = new VariationalDropout(0.5);

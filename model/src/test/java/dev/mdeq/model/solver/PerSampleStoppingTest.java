@@ -50,7 +50,10 @@ class PerSampleStoppingTest extends ManagedTest {
     }
 
     private static Run run(EquilibriumSolver solver, SolverOptions options) {
-        Function<NDArray, NDArray> f = TestMaps.batchMap(manager, w, b, SCALES, true, DataType.FLOAT64);
+        return run(TestMaps.batchMap(manager, w, b, SCALES, true, DataType.FLOAT64), solver, options);
+    }
+
+    private static Run run(Function<NDArray, NDArray> f, EquilibriumSolver solver, SolverOptions options) {
         List<double[][]> iterates = new ArrayList<>();
         try (NDArray x0 = manager.zeros(new ai.djl.ndarray.types.Shape(2, D), DataType.FLOAT64)) {
             SolveResult result = solver.solve(f, x0, options.withObserver((k, x, g) -> iterates.add(TestMaps.rows(x))));
@@ -83,6 +86,34 @@ class PerSampleStoppingTest extends ManagedTest {
         }
         StatsChecks.assertConsistent(stats, 2);
         StatsChecks.assertResidualsMatch(stats, run.state(), plainMaps(), 1e-6);
+    }
+
+    /**
+     * The masks of the active samples outlive the steps that make them: with the garbage collector
+     * freeing every unreachable native buffer and small buffers of 1s written over freed memory
+     * between evaluations of f, a mask that were a view of a freed buffer would unfreeze sample 0.
+     */
+    @ParameterizedTest
+    @MethodSource("solvers")
+    void frozenSamplesStayFrozenWhileTheMemoryAroundThemIsRecycled(EquilibriumSolver solver) throws Exception {
+        Function<NDArray, NDArray> f = TestMaps.batchMap(manager, w, b, SCALES, true, DataType.FLOAT64);
+        List<java.nio.ByteBuffer> held = new ArrayList<>();
+        Function<NDArray, NDArray> churning = x -> {
+            System.gc();
+            System.runFinalization();
+            held.clear();
+            for (int i = 0; i < 256; i++) {
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(2);
+                buffer.put(0, (byte) 1).put(1, (byte) 1);
+                held.add(buffer);
+            }
+            return f.apply(x);
+        };
+        Run run = run(churning, solver, SolverOptions.reference(200, 1e-10).withStopMode(StopMode.ABS));
+        int fast = run.result().stats().sampleLowestSteps().get(0);
+        for (int k = fast + 1; k < run.iterates().size(); k++) {
+            assertArrayEquals(run.iterates().get(fast)[0], run.iterates().get(k)[0], 0.0, "step " + k);
+        }
     }
 
     @ParameterizedTest

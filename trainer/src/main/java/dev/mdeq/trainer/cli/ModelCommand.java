@@ -200,6 +200,14 @@ public final class ModelCommand {
                 description = "training-step modes to time: implicit, phantom, jfb, unrolled (default: all)")
         List<String> modes;
 
+        @Option(names = "--profile", paramLabel = "DIR",
+                description = "also run each measurement once under libtorch's profiler: Chrome traces in DIR "
+                        + "(open in chrome://tracing or Perfetto) and the time per kind of operation")
+        Path profile;
+
+        @Option(names = "--json", description = "print one JSON object instead of the table (to compare commits)")
+        boolean json;
+
         @Override
         public void run() {
             ExperimentConfig experiment = ConfigLoader.loadFileOrPreset(config, overrides);
@@ -214,7 +222,9 @@ public final class ModelCommand {
                 JniUtils.setNumThreads(threads);
             }
             Device device = Devices.select(experiment.run().device()).get(0);
-            System.out.print(ModelBench.run(experiment, config, device, n, repeats, modes).render());
+            ModelBench.Result result = ModelBench.run(experiment, config, device, n,
+                    new ModelBench.Options(repeats, modes, profile));
+            System.out.print(json ? result.toJson() + System.lineSeparator() : result.render());
         }
     }
 }

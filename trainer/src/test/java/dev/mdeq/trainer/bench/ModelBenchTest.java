@@ -12,7 +12,12 @@ import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Presets;
 import dev.mdeq.model.MdeqModel;
 import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link ModelBench} on the tiny preset: what it counts agrees with the model's own statistics. */
 class ModelBenchTest {
@@ -54,5 +59,43 @@ class ModelBenchTest {
         assertTrue(text.lines().allMatch(line -> line.length() < 80), "fits an 80-column terminal:\n" + text);
         assertThrows(IllegalArgumentException.class,
                 () -> ModelBench.run(config, "tiny", Device.cpu(), 2, 1, List.of("newton")));
+
+        assertTrue(result.convGflopPerSecond() > 0, "attainable throughput measured");
+        assertTrue(result.profiles().isEmpty(), "no profiles unless asked");
+        for (ModelBench.StepTiming step : result.steps()) {
+            // Linux: /proc/self gives the peak; a training step allocates activations and gradients
+            assertTrue(step.peakBytes() > step.addedBytes() && step.addedBytes() > 0, step.toString());
+        }
+    }
+
+    @Test
+    void profilesSplitEachMeasurementByKindOfOperationAndJsonCarriesEveryFigure(@TempDir Path traces)
+            throws Exception {
+        ExperimentConfig config = Presets.load("demo/cls_mdeq_tiny", List.of("MODEL.F_THRES", "3"));
+        ModelBench.Result result = ModelBench.run(config, "tiny", Device.cpu(), 2,
+                new ModelBench.Options(1, List.of("implicit", "unrolled"), traces));
+
+        assertEquals(List.of("f", "evaluation", "step-implicit", "step-unrolled"),
+                result.profiles().stream().map(ModelBench.Profile::measurement).toList());
+        for (ModelBench.Profile p : result.profiles()) {
+            assertTrue(Files.size(p.trace()) > 0, p.trace() + " written");
+            OpProfile.Breakdown b = p.breakdown();
+            double inOps = b.selfSeconds().values().stream().mapToDouble(Double::doubleValue).sum();
+            assertTrue(inOps > 0 && inOps <= b.wallSeconds() * 1.001, p.measurement() + ": " + b);
+            assertTrue(b.selfSeconds().get(OpProfile.Kind.CONV_FORWARD) > 0, p.measurement() + " runs convolutions");
+        }
+        OpProfile.Breakdown unrolled = result.profiles().get(3).breakdown();
+        assertTrue(unrolled.selfSeconds().get(OpProfile.Kind.CONV_BACKWARD) > 0, "a training step runs backward");
+        assertEquals(0.0, result.profiles().get(0).breakdown().selfSeconds().get(OpProfile.Kind.CONV_BACKWARD),
+                "f without graph runs no backward");
+
+        JsonNode json = new ObjectMapper().readTree(result.toJson());
+        assertEquals(result.f().min(), json.at("/f/min").asDouble(), 0.0);
+        assertEquals(result.convGflopPerSecond(), json.get("attainableGflopPerSecond").asDouble(), 0.0);
+        assertEquals("implicit", json.at("/steps/0/mode").asText());
+        assertEquals(result.steps().get(0).peakBytes(), json.at("/steps/0/peakBytes").asLong());
+        assertEquals(result.profiles().get(3).breakdown().outsideSeconds(),
+                json.at("/profiles/step-unrolled/selfSeconds/outside").asDouble(), 1e-12);
+        assertTrue(result.render().contains("profile: step-implicit"), result.render());
     }
 }
