@@ -35,9 +35,7 @@ class ExamplesTest {
     static void load() {
         crd = CrdSchema.of(Manifests.single(Manifests.load(RepoPaths.committedCrd()), "CustomResourceDefinition"));
         examples = new TreeMap<>();
-        // k8s/examples/helm/ holds chart values (HelmChartTest renders them), not manifests.
-        for (Path file : Manifests.yamlFiles(RepoPaths.resolve("k8s/examples")).stream()
-                .filter(f -> !f.startsWith(RepoPaths.resolve("k8s/examples/helm"))).toList()) {
+        for (Path file : Manifests.yamlFiles(RepoPaths.resolve("k8s/examples"))) {
             for (Manifest manifest : Manifests.load(file)) {
                 examples.put(manifest.name(), manifest.object());
             }

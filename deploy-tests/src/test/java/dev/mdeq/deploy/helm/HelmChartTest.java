@@ -274,7 +274,7 @@ class HelmChartTest {
 
     @Test
     void theProductionExampleValuesRenderHaAndMonitoring() throws IOException {
-        List<Manifest> render = ChartRender.render(Files.readString(RepoPaths.resolve("k8s/examples/helm/production-values.yaml")));
+        List<Manifest> render = ChartRender.render(Files.readString(RepoPaths.resolve("helm/examples/production-values.yaml")));
         ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
         assertWellFormed(checks, Set.of());
         assertEquals(2, checks.find("Deployment", ChartRender.NAMESPACE, ChartRender.RELEASE).object().at("/spec/replicas").asInt());
