@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.io.IOException;
 import dev.mdeq.runstore.run.Progress;
+import dev.mdeq.runstore.run.ReportSummary;
 import dev.mdeq.runstore.run.RunLayout;
 import java.net.URI;
 import java.time.Instant;
@@ -70,6 +71,17 @@ class MetricsAndHealthTest extends OperatorTestBase {
         assertEquals(1.0, value(text, "mdeq_run_phase{name=\"run\",namespace=\"" + ns + "\",phase=\"Training\"}"));
         assertEquals(0.0, value(text, "mdeq_run_phase{name=\"run\",namespace=\"" + ns + "\",phase=\"Pending\"}"));
         assertTrue(text.contains("mdeq_run_evaluation_metric" + run + " NaN"), "no evaluation yet");
+
+        // Training and evaluation succeed: the report's headline is the evaluation metric.
+        kubelet.complete(job(ns, "run-train").orElseThrow());
+        kubelet.complete(awaitJob(ns, "run-eval"));
+        writeJson(ns, "run", RunLayout.report("auto-val"), new ReportSummary("auto-val", "classification",
+                "checkpoints/step-000000000300/", 10000L, null, null, 87.25, 98.5, null));
+        awaitStatus(ns, "run", s -> s.phase() == Phase.Succeeded);
+        text = get(metrics).body();
+        assertEquals(87.25, value(text, "mdeq_run_evaluation_metric" + run), 1e-9);
+        assertEquals(1.0, value(text, "mdeq_run_phase{name=\"run\",namespace=\"" + ns + "\",phase=\"Succeeded\"}"));
+        assertEquals(0.0, value(text, "mdeq_run_phase{name=\"run\",namespace=\"" + ns + "\",phase=\"Training\"}"));
 
         client.resource(get(ns, "run")).delete();
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
