@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -117,7 +118,7 @@ public class RunMetrics {
             return headline == null ? Double.NaN : headline;
         }
 
-        private static double progress(Run run, java.util.function.Function<ProgressStatus, ? extends Number> field) {
+        private static double progress(Run run, Function<ProgressStatus, ? extends Number> field) {
             ProgressStatus progress = run.status == null ? null : run.status.progress();
             Number value = progress == null ? null : field.apply(progress);
             return value == null ? Double.NaN : value.doubleValue();

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -204,7 +205,7 @@ public final class PodTemplateOverride {
             }
         }
 
-        private void mustNot(JsonNode context, String field, java.util.function.Predicate<JsonNode> typed, Object bad,
+        private void mustNot(JsonNode context, String field, Predicate<JsonNode> typed, Object bad,
                 String at, String why) {
             JsonNode value = context.path(field);
             if (typed.test(value) && value.asText().equals(String.valueOf(bad))) {
