@@ -100,6 +100,34 @@ repository@digest, or repository:tag@digest when a tag is given too. Call with (
 {{- end }}
 {{- end }}
 
+{{/* The ConfigMap of the default CA bundle in each job's namespace, or nothing. */}}
+{{- define "mdeq.store.caBundleConfigMap" -}}
+{{- if .Values.store.caBundle.configMap }}
+{{- .Values.store.caBundle.configMap }}
+{{- else if .Values.store.caBundle.pem }}
+{{- "mdeq-store-ca" }}
+{{- end }}
+{{- end }}
+
+{{/* The bundled MinIO's user of a namespace: at most 20 characters, as MinIO allows. Call with the namespace. */}}
+{{- define "mdeq.minio.tenantUser" -}}
+{{- printf "mdeq-%s" (sha256sum . | trunc 12) }}
+{{- end }}
+
+{{/*
+The bundled MinIO's secret key of a namespace's user: derived from the root password and the namespace (stable
+across upgrades, different in each namespace, and no way back to the root password). Call with (list $ namespace).
+*/}}
+{{- define "mdeq.minio.tenantSecret" -}}
+{{- $root := index . 0 }}{{- $namespace := index . 1 }}
+{{- printf "mdeq-store/%s/%s" $root.Values.minio.rootPassword $namespace | sha256sum | trunc 40 }}
+{{- end }}
+
+{{/* The bundled MinIO's root credentials Secret (release namespace only). */}}
+{{- define "mdeq.minio.rootSecret" -}}
+{{- printf "%s-root" (include "mdeq.minio.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
 {{- define "mdeq.store.endpoint" -}}
 {{- if .Values.store.endpoint }}
 {{- .Values.store.endpoint }}

@@ -45,7 +45,7 @@ class ExamplesTest {
     @Test
     void everyExampleIsAcceptedByTheCrd() {
         assertTrue(examples.keySet().containsAll(List.of("demo-seg-tiny", "cifar10-tiny", "cityscapes-small",
-                "cityscapes-small-from-imagenet", "cifar10-shared-gpu")), "examples: " + examples.keySet());
+                "cityscapes-small-from-imagenet", "cityscapes-small-queued", "cifar10-retry", "cifar10-shared-gpu")), "examples: " + examples.keySet());
         examples.forEach((name, example) -> {
             assertEquals("MdeqTrainingJob", example.path("kind").asText(), name);
             assertEquals(List.of(), crd.validateCreate(example), name);
@@ -62,6 +62,15 @@ class ExamplesTest {
         assertEquals("nvidia", shared.at("/spec/trainer/podTemplate/spec/runtimeClassName").asText());
         assertEquals("cache", shared.at("/spec/trainer/podTemplate/spec/volumes/0/name").asText());
         assertEquals("cpu", shared.at("/spec/evaluation/mergePodTemplate/spec/nodeSelector/node-pool").asText());
+        assertEquals("corp-ca", examples.get("demo-seg-tiny-private-ca").at("/spec/store/caBundle/configMap").asText());
+        ObjectNode queued = examples.get("cityscapes-small-queued");
+        assertEquals("gpu-team-a", queued.at("/spec/queueName").asText());
+        assertEquals("research-low", queued.at("/metadata/labels").path("kueue.x-k8s.io/priority-class").asText());
+        ObjectNode retry = examples.get("cifar10-retry");
+        assertEquals(1800, retry.at("/spec/trainer/pendingTimeoutSeconds").asInt());
+        assertEquals(600, retry.at("/spec/evaluation/pendingTimeoutSeconds").asInt());
+        assertEquals(7200, retry.at("/spec/evaluation/activeDeadlineSeconds").asInt());
+        assertEquals(1, retry.at("/spec/restartNonce").asInt());
     }
 
     @Test
@@ -72,6 +81,21 @@ class ExamplesTest {
         assertEquals(List.of(), crd.validateCreate(job));
         assertRejected(spec -> trainer(spec).put("podTemplate", "runtimeClassName: nvidia"),
                 "spec.trainer.podTemplate: Invalid value: \"runtimeClassName: nvidia\": must be of type object");
+    }
+
+    @Test
+    void sharedClusterFieldsAreCheckedByTheSchema() {
+        assertRejected(spec -> spec.put("queueName", "GPU Team"),
+                "spec.queueName: Invalid value: \"GPU Team\": should match '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$'");
+        assertRejected(spec -> trainer(spec).put("pendingTimeoutSeconds", 0),
+                "spec.trainer.pendingTimeoutSeconds: Invalid value: 0: should be greater than or equal to 1");
+        assertRejected(spec -> evaluation(spec).put("activeDeadlineSeconds", 0),
+                "spec.evaluation.activeDeadlineSeconds: Invalid value: 0: should be greater than or equal to 1");
+        assertRejected(spec -> spec.put("restartNonce", "again"),
+                "spec.restartNonce: Invalid value: \"again\": must be of type integer");
+        assertRejected(spec -> spec.put("queueName", "gpu-team-a").put("suspend", true),
+                "spec: Invalid value: \"object\": spec.suspend cannot hold a run in a Kueue queue (spec.queueName): "
+                        + "Kueue owns the Jobs' suspend; deactivate the run's Workload or stop the LocalQueue instead");
     }
 
     @Test

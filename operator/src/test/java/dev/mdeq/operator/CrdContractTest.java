@@ -110,6 +110,17 @@ class CrdContractTest extends OperatorTestBase {
             map(spec, "trainer").put("tolerations", List.of(Map.of("key", "gpu", "effect", "NoScheduling")));
             return spec;
         });
+        mistakes.put("zero trainer pending timeout", spec -> put(map(spec, "trainer"), "pendingTimeoutSeconds", 0));
+        mistakes.put("zero evaluator pending timeout", spec -> {
+            spec.put("evaluation", Map.of("pendingTimeoutSeconds", 0));
+            return spec;
+        });
+        mistakes.put("negative evaluator deadline", spec -> {
+            spec.put("evaluation", Map.of("activeDeadlineSeconds", -5));
+            return spec;
+        });
+        mistakes.put("queue name with capitals and a space", spec -> put(spec, "queueName", "Team A"));
+        mistakes.put("restart nonce not a number", spec -> put(spec, "restartNonce", "again"));
         for (Map.Entry<String, UnaryOperator<Map<String, Object>>> mistake : mistakes.entrySet()) {
             Map<String, Object> object = CrdRules.celValue(resource("bad", validSpec()));
             object.put("spec", mistake.getValue().apply(mutable(object.get("spec"))));
@@ -143,8 +154,11 @@ class CrdContractTest extends OperatorTestBase {
         assertViolates(resource("both", withWeights(valid, new WeightsSpec("s3://b/in.pth", "s3://b/full.pth"))),
                 "pretrained or modelFile, not both");
         assertViolates(resource("scales", withEvaluation(valid, new EvaluationSpec(null, null, null, null, null,
-                List.of(0.5, 1.0), null, null, null, null, null, null))), "scales needs multiScale");
+                List.of(0.5, 1.0), null, null, null, null, null, null, null, null))), "scales needs multiScale");
         assertViolates(resource("n".repeat(53), valid), "at most 52 characters");
+        assertViolates(resource("held", withSuspend(withQueue(valid, "team-a"), true)),
+                "spec.suspend cannot hold a run in a Kueue queue (spec.queueName)");
+        assertEquals(List.of(), rules.celViolations(CrdRules.celValue(resource("queued", withQueue(valid, "team-a"))), null));
     }
 
     @Test
@@ -156,7 +170,7 @@ class CrdContractTest extends OperatorTestBase {
         assertEquals(List.of(), rules.celViolations(CrdRules.celValue(changed), CrdRules.celValue(before)));
 
         before.setStatus(new MdeqTrainingJobStatus(null, 1L, null, "file:/store/runs/ns/imm", null, null, null,
-                null, null, null, null, null));
+                null, null, null, null, null, null, null, null, null));
         changed.setStatus(before.getStatus());
         List<String> violations = rules.celViolations(CrdRules.celValue(changed), CrdRules.celValue(before));
         assertEquals(1, violations.size(), violations.toString());
@@ -165,7 +179,7 @@ class CrdContractTest extends OperatorTestBase {
         MdeqTrainingJob trainerChanged = resource("imm", new MdeqTrainingJobSpec(before.getSpec().task(),
                 before.getSpec().experiment(), before.getSpec().dataset(), before.getSpec().store(), null,
                 new TrainerSpec(null, 2, new ResourcesSpec(null, new ComputeSpec("4", "8Gi")), null, null, null, null,
-                        3, 5.0, 3600L, null, null), null, null, null, null));
+                        3, 5.0, 3600L, null, null, null), null, null, null, null, null, null));
         trainerChanged.setStatus(before.getStatus());
         assertTrue(rules.celViolations(CrdRules.celValue(trainerChanged), CrdRules.celValue(before)).get(0)
                 .startsWith("spec.trainer cannot change"));
@@ -173,6 +187,11 @@ class CrdContractTest extends OperatorTestBase {
         MdeqTrainingJob suspended = resource("imm", withTtl(withSuspend(validSpec(), true), 60L));
         suspended.setStatus(before.getStatus());
         assertEquals(List.of(), rules.celViolations(CrdRules.celValue(suspended), CrdRules.celValue(before)));
+
+        // A retry (restartNonce) and the queue of Jobs still to be created may change too.
+        MdeqTrainingJob retried = resource("imm", withQueue(withRestartNonce(validSpec(), 2L), "team-b"));
+        retried.setStatus(before.getStatus());
+        assertEquals(List.of(), rules.celViolations(CrdRules.celValue(retried), CrdRules.celValue(before)));
     }
 
     private void assertViolates(MdeqTrainingJob job, String message) {

@@ -67,6 +67,7 @@ public final class CrdRules {
         @SuppressWarnings("unchecked")
         Map<String, Object> oldSpec = old == null ? null : (Map<String, Object>) old.get("spec");
         if (spec != null) {
+            check(root.getProperties().get("spec"), spec, oldSpec, violations);
             for (Map.Entry<String, JSONSchemaProps> property : root.getProperties().get("spec").getProperties().entrySet()) {
                 Object value = spec.get(property.getKey());
                 if (value != null) {

@@ -70,7 +70,7 @@ class InvalidSpecTest extends OperatorTestBase {
     @Test
     void taskThatDoesNotMatchTheDataSet() {
         assertRefused(s -> new MdeqTrainingJobSpec(TaskName.SEGMENTATION, s.experiment(), s.dataset(), s.store(), null,
-                s.trainer(), null, null, null, null), "InvalidSpec", "spec.task is segmentation", "cifar10");
+                s.trainer(), null, null, null, null, null, null), "InvalidSpec", "spec.task is segmentation", "cifar10");
     }
 
     @Test
@@ -135,7 +135,7 @@ class InvalidSpecTest extends OperatorTestBase {
     @Test
     void s3DataSetWithAFileStore() {
         assertRefused(s -> new MdeqTrainingJobSpec(s.task(), s.experiment(), new DatasetSpec("s3://data/cifar10",
-                DatasetFormat.CIFAR10), s.store(), null, s.trainer(), null, null, null, null),
+                DatasetFormat.CIFAR10), s.store(), null, s.trainer(), null, null, null, null, null, null),
                 "InvalidSpec", "spec.dataset.uri", "file: store");
     }
 
@@ -209,6 +209,6 @@ class InvalidSpecTest extends OperatorTestBase {
 
     private static MdeqTrainingJobSpec store(MdeqTrainingJobSpec s, StoreSpec store) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), store, s.weights(), s.trainer(), s.evaluation(),
-                s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
 }

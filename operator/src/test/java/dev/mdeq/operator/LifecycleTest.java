@@ -10,6 +10,7 @@ import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.operator.api.Condition;
 import dev.mdeq.operator.api.EvaluationSpec;
 import dev.mdeq.operator.api.EvaluationSplit;
+import dev.mdeq.operator.api.MdeqTrainingJob;
 import dev.mdeq.operator.api.MdeqTrainingJobStatus;
 import dev.mdeq.operator.api.Phase;
 import dev.mdeq.runstore.run.Progress;
@@ -72,8 +73,12 @@ class LifecycleTest extends OperatorTestBase {
         assertEquals("checkpoints/step-000000000150/", training.trainer().lastCheckpoint());
         assertEquals("top1 41.50 (val)", training.metric());
         assertEquals("file:" + storeDir + "/runs/" + ns + "/cls", training.runUri());
-        assertTrue(training.condition("Ready").statusTrue());
+        // kstatus: Ready only once the run succeeded; Reconciling while it trains.
+        assertEquals(Condition.FALSE, training.condition("Ready").status());
         assertEquals("Training", training.condition("Ready").reason());
+        assertEquals(Condition.TRUE, training.condition("Reconciling").status());
+        assertEquals("Training", training.condition("Reconciling").reason());
+        assertEquals(Condition.FALSE, training.condition("Stalled").status());
         assertEquals(training.observedGeneration(), get(ns, "cls").getMetadata().getGeneration());
 
         // Training succeeds: the evaluator Job follows.
@@ -101,6 +106,13 @@ class LifecycleTest extends OperatorTestBase {
         assertEquals("checkpoints/step-000000000300/", done.evaluation().checkpoint(), "the one the evaluator chose");
         assertEquals(Condition.TRUE, done.condition("Evaluated").status());
         assertEquals("Succeeded", done.condition("Ready").reason());
+        assertEquals(Condition.TRUE, done.condition("Ready").status(), "kubectl wait --for=condition=Ready returns");
+        assertEquals(Condition.FALSE, done.condition("Reconciling").status());
+        assertEquals(Condition.FALSE, done.condition("Stalled").status());
+        MdeqTrainingJob stored = get(ns, "cls");
+        for (Condition c : done.conditions()) {
+            assertEquals(stored.getMetadata().getGeneration(), c.observedGeneration(), c.type());
+        }
         assertNotNull(done.completionTime());
         assertEquals(2, jobs(ns).size(), "trainer and evaluator, nothing else");
     }
@@ -109,7 +121,7 @@ class LifecycleTest extends OperatorTestBase {
     void shardedEvaluationRunsAnIndexedJobThenTheMerge() {
         String ns = newNamespace();
         create(ns, "seg", withEvaluation(validSpec(), new EvaluationSpec(null, EvaluationSplit.TRAIN,
-                "step-000000000200", 4, true, List.of(0.75, 1.0, 1.25), true, "registry.test/eval:1", 1, null, null, null)));
+                "step-000000000200", 4, true, List.of(0.75, 1.0, 1.25), true, "registry.test/eval:1", 1, null, null, null, null, null)));
         Job trainer = awaitJob(ns, "seg-train");
         String yaml = new String(runFolder(ns, "seg").getBytes(RunLayout.CONFIG), StandardCharsets.UTF_8);
         ExperimentConfig written = ConfigLoader.parse(yaml, "config.yaml", List.of());
@@ -152,7 +164,7 @@ class LifecycleTest extends OperatorTestBase {
     void evaluationDisabledSucceedsWhenTrainingDoes() {
         String ns = newNamespace();
         create(ns, "noeval", withEvaluation(validSpec(), new EvaluationSpec(false, null, null, null, null, null, null,
-                null, null, null, null, null)));
+                null, null, null, null, null, null, null)));
         kubelet.complete(awaitJob(ns, "noeval-train"));
         MdeqTrainingJobStatus done = awaitStatus(ns, "noeval", s -> s.phase() == Phase.Succeeded);
         assertNull(done.condition("Evaluated"));

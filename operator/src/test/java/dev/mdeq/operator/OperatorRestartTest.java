@@ -81,7 +81,7 @@ class OperatorRestartTest extends ReplicaTestBase {
         ExperimentConfig experiment = Presets.load("demo/cls_mdeq_tiny", List.of("TRAIN.LR", "0.01"));
         runFolder(ns, "orphan").putBytes(RunLayout.CONFIG, experiment.toYaml().getBytes(StandardCharsets.UTF_8));
         Job earlier = factory.trainer(orphan, new JobInputs(runUri, new StoreTarget(store, null, null, true, null), 20,
-                "auto-val"));
+                "auto-val", 1));
         earlier.addOwnerReference(orphan);
         client.resource(earlier).create();
 

@@ -15,6 +15,7 @@ import dev.mdeq.operator.api.StoreSpec;
 import dev.mdeq.operator.api.TaskName;
 import dev.mdeq.operator.api.TrainerSpec;
 import dev.mdeq.operator.api.WeightsSpec;
+import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunJson;
 import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.ObjectStore;
@@ -23,6 +24,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import java.io.IOException;
@@ -71,8 +73,8 @@ public abstract class OperatorTestBase {
                 new DatasetSpec("file:/data/cifar10", DatasetFormat.CIFAR10),
                 new StoreSpec("file:" + storeDir, null, null, null, null),
                 null,
-                new TrainerSpec(null, 2, null, null, null, null, null, 3, 5.0, 3600L, null, null),
-                null, null, null, null);
+                new TrainerSpec(null, 2, null, null, null, null, null, 3, 5.0, 3600L, null, null, null),
+                null, null, null, null, null, null);
     }
 
     protected MdeqTrainingJob create(String namespace, String name, MdeqTrainingJobSpec spec) {
@@ -128,9 +130,30 @@ public abstract class OperatorTestBase {
         return client.v1().events().inNamespace(namespace).list().getItems();
     }
 
+    /**
+     * Everything of a namespace a user or a log collector sees, as JSON: the resources' statuses, the events,
+     * the Jobs and the pods (for checks that no secret shows).
+     */
+    protected String visibleText(String namespace) {
+        StringBuilder text = new StringBuilder();
+        for (MdeqTrainingJob job : client.resources(MdeqTrainingJob.class).inNamespace(namespace).list().getItems()) {
+            text.append(Serialization.asJson(job.getStatus()));
+        }
+        events(namespace).forEach(e -> text.append(Serialization.asJson(e)));
+        jobs(namespace).forEach(j -> text.append(Serialization.asJson(j)));
+        client.pods().inNamespace(namespace).list().getItems().forEach(p -> text.append(Serialization.asJson(p)));
+        return text.toString();
+    }
+
     /** The test's store, rooted at the run folder of a resource. */
     protected ObjectStore runFolder(String namespace, String name) {
         return ObjectStores.open("file:" + storeDir).child(RunLayout.runPrefix(namespace, name));
+    }
+
+    /** A trainer heartbeat in mid-training (epoch 1 of 2), written now. */
+    protected static Progress progress(String lastCheckpoint, String resumedFrom) {
+        return new Progress(Progress.Phase.TRAINING, 1, 2, 120L, 300L, 0.5, null, null, 0.001, 6.0, 1e-4, 100.0, 90L,
+                lastCheckpoint, resumedFrom, null, java.time.Instant.now());
     }
 
     /** Writes a file of the run folder as JSON, as the trainer or evaluator does. */
@@ -140,31 +163,61 @@ public abstract class OperatorTestBase {
 
     protected static MdeqTrainingJobSpec withEvaluation(MdeqTrainingJobSpec s, EvaluationSpec evaluation) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(), evaluation,
-                s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
 
     protected static MdeqTrainingJobSpec withSuspend(MdeqTrainingJobSpec s, boolean suspend) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(),
-                s.evaluation(), suspend, s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.evaluation(), suspend, s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
 
     protected static MdeqTrainingJobSpec withTtl(MdeqTrainingJobSpec s, Long ttl) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(),
-                s.evaluation(), s.suspend(), ttl, s.dataPolicyOnDelete());
+                s.evaluation(), s.suspend(), ttl, s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
 
     protected static MdeqTrainingJobSpec withDataPolicy(MdeqTrainingJobSpec s, DataPolicy policy) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(),
-                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), policy);
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), policy, s.queueName(), s.restartNonce());
+    }
+
+    protected static MdeqTrainingJobSpec withQueue(MdeqTrainingJobSpec s, String queueName) {
+        return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(),
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), queueName, s.restartNonce());
+    }
+
+    protected static MdeqTrainingJobSpec withRestartNonce(MdeqTrainingJobSpec s, Long nonce) {
+        return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), s.trainer(),
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), nonce);
+    }
+
+    protected static MdeqTrainingJobSpec withTrainer(MdeqTrainingJobSpec s, TrainerSpec trainer) {
+        return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), trainer,
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(),
+                s.restartNonce());
+    }
+
+    /** The trainer settings with another pending timeout. */
+    protected static TrainerSpec withPendingTimeout(TrainerSpec t, Long seconds) {
+        return new TrainerSpec(t.image(), t.gpus(), t.resources(), t.nodeSelector(), t.tolerations(), t.priorityClassName(),
+                t.serviceAccountName(), t.backoffLimit(), t.checkpointEveryMinutes(), t.activeDeadlineSeconds(),
+                t.cacheSizeLimit(), seconds, t.podTemplate());
     }
 
     protected static MdeqTrainingJobSpec withExperiment(MdeqTrainingJobSpec s, ExperimentSpec experiment) {
         return new MdeqTrainingJobSpec(s.task(), experiment, s.dataset(), s.store(), s.weights(), s.trainer(),
-                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
 
     protected static MdeqTrainingJobSpec withWeights(MdeqTrainingJobSpec s, WeightsSpec weights) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), weights, s.trainer(),
-                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(), s.restartNonce());
     }
+
+    /** {@code base} reading a CIFAR-10 data set from S3 and writing to {@code store}. */
+    static MdeqTrainingJobSpec cifarFromS3(MdeqTrainingJobSpec base, StoreSpec store) {
+        return new MdeqTrainingJobSpec(base.task(), base.experiment(), new DatasetSpec("s3://datasets/cifar10",
+                DatasetFormat.CIFAR10), store, null, base.trainer(), null, null, null, null, null, null);
+    }
+
 }

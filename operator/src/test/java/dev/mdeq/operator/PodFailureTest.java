@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mdeq.operator.api.Condition;
 import dev.mdeq.operator.api.MdeqTrainingJobStatus;
 import dev.mdeq.operator.api.Phase;
-import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunLayout;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -125,7 +124,8 @@ class PodFailureTest extends OperatorTestBase {
         assertEquals(Phase.Pending, starting.phase());
         assertTrue(starting.condition("PodsHealthy").statusTrue(), starting.condition("PodsHealthy").message());
         kubelet.run(pod);
-        awaitStatus(ns, "quota", s -> s.phase() == Phase.Training && s.condition("Ready").statusTrue());
+        awaitStatus(ns, "quota", s -> s.phase() == Phase.Training && s.condition("Reconciling").statusTrue()
+                && "Training".equals(s.condition("Ready").reason()));
     }
 
     @Test
@@ -211,11 +211,6 @@ class PodFailureTest extends OperatorTestBase {
         return Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
                 .until(() -> events(ns).stream().filter(e -> reason.equals(e.getReason())).findFirst().orElse(null),
                         e -> e != null);
-    }
-
-    private static Progress progress(String lastCheckpoint, String resumedFrom) {
-        return new Progress(Progress.Phase.TRAINING, 1, 2, 120L, 300L, 0.5, null, null, 0.001, 6.0, 1e-4, 100.0, 90L,
-                lastCheckpoint, resumedFrom, null, Instant.now());
     }
 
     @SuppressWarnings("unused")

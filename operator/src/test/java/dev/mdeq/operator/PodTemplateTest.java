@@ -74,7 +74,7 @@ class PodTemplateTest extends OperatorTestBase {
     @Test
     void aTrainerTemplateIsMergedOntoTheGeneratedPodAndTheEvaluatorInheritsIt() {
         String ns = newNamespace();
-        create(ns, "tpl", withTrainer(validSpec(), yaml(TRAINER_TEMPLATE)));
+        create(ns, "tpl", withGpuTrainer(validSpec(), yaml(TRAINER_TEMPLATE)));
         PodSpec pod = awaitJob(ns, "tpl-train").getSpec().getTemplate().getSpec();
         Job trainer = job(ns, "tpl-train").orElseThrow();
 
@@ -126,10 +126,10 @@ class PodTemplateTest extends OperatorTestBase {
     @Test
     void theMergePodUsesNoGpuPlacementAndItsOwnTemplate() {
         String ns = newNamespace();
-        EvaluationSpec evaluation = new EvaluationSpec(null, null, null, 2, null, null, null, null, null, null,
+        EvaluationSpec evaluation = new EvaluationSpec(null, null, null, 2, null, null, null, null, null, null, null, null,
                 yaml("spec: {runtimeClassName: nvidia}"),
                 yaml("spec: {nodeSelector: {pool: cpu}, containers: [{name: mdeq, resources: {limits: {memory: 3Gi}}}]}"));
-        create(ns, "mrg", withEvaluation(withTrainer(validSpec(), null), evaluation));
+        create(ns, "mrg", withEvaluation(withGpuTrainer(validSpec(), null), evaluation));
         Job trainer = awaitJob(ns, "mrg-train");
         PodSpec trainerPod = trainer.getSpec().getTemplate().getSpec();
         Volume shm = volume(trainerPod, "dshm");
@@ -161,7 +161,7 @@ class PodTemplateTest extends OperatorTestBase {
     @Test
     void aTemplateThatChangesWhatTheOperatorOwnsIsRefusedWithEveryPath() {
         String ns = newNamespace();
-        create(ns, "bad", withTrainer(validSpec(), yaml("""
+        create(ns, "bad", withGpuTrainer(validSpec(), yaml("""
                 metadata:
                   name: other
                   labels: {mdeq.dev/role: evaluator}
@@ -209,7 +209,7 @@ class PodTemplateTest extends OperatorTestBase {
     void aTemplateOfTheWrongShapeIsRefusedWithThePath() {
         String ns = newNamespace();
         create(ns, "shape", withEvaluation(validSpec(), new EvaluationSpec(null, null, null, 2, null, null, null, null,
-                null, null, null, yaml("spec: {containers: [{name: mdeq, ports: oops}]}"))));
+                null, null, null, null, null, yaml("spec: {containers: [{name: mdeq, ports: oops}]}"))));
         MdeqTrainingJobStatus status = awaitStatus(ns, "shape", s -> s.condition("Ready") != null
                 && "InvalidSpec".equals(s.condition("Ready").reason()));
         assertTrue(status.condition("Ready").message().startsWith(
@@ -224,7 +224,7 @@ class PodTemplateTest extends OperatorTestBase {
                 MdeqTrainingJob.class);
         StoreUri store = StoreUri.parse("file:" + storeDir);
         JobInputs inputs = new JobInputs(store.resolve("runs/mdeq/cifar10-shared-gpu"),
-                new StoreTarget(store, null, null, true, null), 20, "auto-val");
+                new StoreTarget(store, null, null, true, null), 20, "auto-val", 1);
         PodSpec trainer = factory.trainer(example, inputs).getSpec().getTemplate().getSpec();
         assertEquals("nvidia", trainer.getRuntimeClassName());
         assertEquals("8Gi", volume(trainer, "dshm").getEmptyDir().getSizeLimit().toString());
@@ -250,11 +250,9 @@ class PodTemplateTest extends OperatorTestBase {
     }
 
     /** The test spec's trainer (2 GPUs on GPU nodes) with a pod template. */
-    private static MdeqTrainingJobSpec withTrainer(MdeqTrainingJobSpec s, Map<String, Object> template) {
-        TrainerSpec t = new TrainerSpec(null, 2, null, Map.of("pool", "gpu"),
+    private static MdeqTrainingJobSpec withGpuTrainer(MdeqTrainingJobSpec s, Map<String, Object> template) {
+        return withTrainer(s, new TrainerSpec(null, 2, null, Map.of("pool", "gpu"),
                 List.of(new TolerationSpec("nvidia.com/gpu", "Exists", null, "NoSchedule", null)), null, null, 3, 5.0,
-                3600L, null, template);
-        return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), s.store(), s.weights(), t, s.evaluation(),
-                s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                3600L, null, null, template));
     }
 }

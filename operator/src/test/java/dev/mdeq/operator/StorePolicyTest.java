@@ -10,7 +10,6 @@ import dev.mdeq.operator.api.DataPolicy;
 import dev.mdeq.operator.api.DatasetFormat;
 import dev.mdeq.operator.api.DatasetSpec;
 import dev.mdeq.operator.api.ExperimentSpec;
-import dev.mdeq.operator.api.MdeqTrainingJob;
 import dev.mdeq.operator.api.MdeqTrainingJobSpec;
 import dev.mdeq.operator.api.MdeqTrainingJobStatus;
 import dev.mdeq.operator.api.StoreSpec;
@@ -18,7 +17,6 @@ import dev.mdeq.operator.reconciler.MdeqTrainingJobReconciler;
 import dev.mdeq.runstore.testing.S3TestServer;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -140,7 +138,7 @@ class StorePolicyTest extends OperatorTestBase {
         }
         assertFalse(events(ns).stream().filter(e -> "PolicyViolation".equals(e.getReason())).toList().isEmpty());
         // Nothing of the files named was read into status or events.
-        String text = everything(ns);
+        String text = visibleText(ns);
         assertFalse(text.contains("root:x:0:0"), "file content in status or events");
         assertSecretsAbsent(text);
     }
@@ -151,7 +149,7 @@ class StorePolicyTest extends OperatorTestBase {
         createSecret(ns, "keys");
         create(ns, "fine", s3Spec());
         awaitJob(ns, "fine-train");
-        assertSecretsAbsent(everything(ns));
+        assertSecretsAbsent(visibleText(ns));
     }
 
     @Test
@@ -177,7 +175,7 @@ class StorePolicyTest extends OperatorTestBase {
                     s -> s != null && s.condition("Ready") != null);
             assertEquals("StorageUnavailable", status.condition("Ready").reason(), status.condition("Ready").message());
             assertTrue(job(ns, "hang-train").isEmpty());
-            assertSecretsAbsent(everything(ns));
+            assertSecretsAbsent(visibleText(ns));
         }
         assertFalse(held.isEmpty(), "the operator did connect to the silent endpoint");
     }
@@ -200,7 +198,7 @@ class StorePolicyTest extends OperatorTestBase {
         assertEquals("Warning", warning.getType());
         assertTrue(warning.getMessage().contains("s3://mdeq/runs/" + ns + "/orphan"), warning.getMessage());
         assertTrue(warning.getMessage().contains("left in place"), warning.getMessage());
-        assertSecretsAbsent(everything(ns));
+        assertSecretsAbsent(visibleText(ns));
     }
 
     private String silentEndpoint() {
@@ -211,28 +209,19 @@ class StorePolicyTest extends OperatorTestBase {
         MdeqTrainingJobSpec base = validSpec();
         return new MdeqTrainingJobSpec(base.task(), base.experiment(), new DatasetSpec("s3://datasets/cifar10",
                 DatasetFormat.CIFAR10), new StoreSpec(s3.uri("mdeq"), s3.endpoint(), null, null, "keys"), null,
-                base.trainer(), null, null, null, null);
+                base.trainer(), null, null, null, null, null, null);
     }
 
     private static MdeqTrainingJobSpec withStore(MdeqTrainingJobSpec s, StoreSpec store) {
         return new MdeqTrainingJobSpec(s.task(), s.experiment(), s.dataset(), store, s.weights(), s.trainer(),
-                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete());
+                s.evaluation(), s.suspend(), s.ttlSecondsAfterFinished(), s.dataPolicyOnDelete(), s.queueName(),
+                s.restartNonce());
     }
 
     private void createSecret(String ns, String name) {
         client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).endMetadata()
                 .addToStringData("AWS_ACCESS_KEY_ID", ACCESS_KEY).addToStringData("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
                 .build()).create();
-    }
-
-    private String everything(String ns) {
-        StringBuilder text = new StringBuilder();
-        for (MdeqTrainingJob job : client.resources(MdeqTrainingJob.class).inNamespace(ns).list().getItems()) {
-            text.append(Serialization.asJson(job.getStatus()));
-        }
-        events(ns).forEach(e -> text.append(Serialization.asJson(e)));
-        jobs(ns).forEach(j -> text.append(Serialization.asJson(j)));
-        return text.toString();
     }
 
     private static void assertSecretsAbsent(String text) {

@@ -119,16 +119,14 @@ class HelmChartTest {
         assertEquals("500m", operator.at("/resources/requests/cpu").asText());
         assertEquals("2Gi", operator.at("/resources/limits/memory").asText());
 
-        // The jobs' namespaces get the workload ServiceAccount and the store credentials.
+        // The jobs' namespaces get the workload ServiceAccount and store credentials of their own.
         for (String ns : List.of("team-a", "team-b")) {
             assertNotNull(checks.find("ServiceAccount", ns, "mdeq-workload"), ns);
             assertNotNull(checks.find("Secret", ns, config.get("MDEQ_STORE_CREDENTIALS_SECRET")), ns);
         }
-        // The password is in every copy of the Secret, as S3 secret key and MinIO root password, and not in the config.
-        for (Manifest secret : checks.all("Secret")) {
-            assertEquals("0123456789abcdef", decode(secret, "AWS_SECRET_ACCESS_KEY"), secret.id());
-            assertEquals("0123456789abcdef", decode(secret, "MINIO_ROOT_PASSWORD"), secret.id());
-        }
+        // The password is in the root Secret of the release namespace only, and not in the config.
+        Manifest root = checks.find("Secret", ChartRender.NAMESPACE, "mdeq-operator-minio-root");
+        assertEquals("0123456789abcdef", decode(root, "MINIO_ROOT_PASSWORD"));
         assertFalse(config.containsValue("0123456789abcdef"));
 
         Manifest pvc = Manifests.single(render, "PersistentVolumeClaim");
@@ -147,9 +145,136 @@ class HelmChartTest {
         for (Manifest binding : checks.all("RoleBinding")) {
             assertEquals(ChartRender.NAMESPACE, binding.object().at("/subjects/0/namespace").asText(), binding.id());
         }
-        // MinIO lives in the release namespace, which needs its Secret even though no job runs there.
-        assertNotNull(checks.find("Secret", ChartRender.NAMESPACE, "mdeq-store-credentials"));
-        assertEquals(3, checks.all("Secret").size());
+        // MinIO's root Secret and the namespaces' users stay in the release namespace, where no job runs.
+        assertNotNull(checks.find("Secret", ChartRender.NAMESPACE, "mdeq-operator-minio-root"));
+        assertNotNull(checks.find("Secret", ChartRender.NAMESPACE, "mdeq-operator-minio-tenants"));
+        assertEquals(null, checks.find("Secret", ChartRender.NAMESPACE, "mdeq-store-credentials"));
+        assertEquals(4, checks.all("Secret").size());
+    }
+
+    @Test
+    void eachJobNamespaceGetsAMinioUserOfItsOwnLimitedToItsRunFolders() throws IOException {
+        String password = "r00t-password-NeverCopied";
+        List<Manifest> render = ChartRender.render("watchNamespaces: [team-a, team-b]\n"
+                + "minio: {enabled: true, rootPassword: " + password + "}\n");
+        ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
+        assertWellFormed(checks, Set.of());
+        Manifest tenants = checks.find("Secret", ChartRender.NAMESPACE, "mdeq-operator-minio-tenants");
+        Set<String> users = new java.util.HashSet<>();
+        for (String ns : List.of("team-a", "team-b")) {
+            Manifest keys = checks.find("Secret", ns, "mdeq-store-credentials");
+            String user = decode(keys, "AWS_ACCESS_KEY_ID");
+            String secret = decode(keys, "AWS_SECRET_ACCESS_KEY");
+            assertTrue(user.startsWith("mdeq-") && user.length() <= 20, user + ": MinIO takes 3 to 20 characters");
+            assertTrue(secret.length() >= 8 && secret.length() <= 40, "MinIO takes 8 to 40 characters");
+            assertFalse(user.equals("mdeq") || secret.contains(password), ns + " has the root keys");
+            assertTrue(users.add(user) && users.add(secret), "each namespace has its own user and key");
+            assertFalse(keys.object().path("data").has("MINIO_ROOT_PASSWORD"), ns);
+            // What the bucket Job creates for this namespace: the same user, and a policy on its run folders.
+            assertEquals(user, tenants.object().at("/stringData/" + ns + ".access-key").asText());
+            assertEquals(secret, tenants.object().at("/stringData/" + ns + ".secret-key").asText());
+            JsonNode policy = Manifests.YAML.readTree(tenants.object().at("/stringData/" + ns + ".policy.json").asText());
+            JsonNode objects = policy.at("/Statement/1/Resource");
+            assertEquals("arn:aws:s3:::mdeq/runs/" + ns + "/*", objects.get(0).asText());
+            for (JsonNode resource : objects) {
+                assertFalse(resource.asText().contains("team-" + (ns.equals("team-a") ? "b" : "a")), resource.asText());
+                assertFalse(resource.asText().equals("arn:aws:s3:::mdeq/*"), "not the whole bucket");
+            }
+            assertFalse(policy.toString().contains("s3:*") || policy.toString().contains("admin:"), policy.toString());
+        }
+        // The root password goes only to MinIO's own Secret.
+        for (Manifest secret : checks.all("Secret")) {
+            boolean rootSecret = secret.name().equals("mdeq-operator-minio-root");
+            String text = secret.object().toString();
+            assertEquals(rootSecret, text.contains(java.util.Base64.getEncoder().encodeToString(password.getBytes())),
+                    secret.id());
+        }
+        // A store prefix narrows the run folders too.
+        Manifest prefixed = Manifests.parse(ChartRender.renderText("minio: {enabled: true, rootPassword: " + password
+                + "}\nstore: {uri: \"s3://mdeq/prod/\"}\n"), "helm template").stream()
+                .filter(m -> m.name().equals("mdeq-operator-minio-tenants")).findFirst().orElseThrow();
+        assertTrue(prefixed.object().at("/stringData/" + ChartRender.NAMESPACE + ".policy.json").asText()
+                .contains("arn:aws:s3:::mdeq/prod/runs/" + ChartRender.NAMESPACE + "/*"));
+    }
+
+    @Test
+    void sharingTheRootKeysIsAnExplicitOptIn() {
+        List<Manifest> render = ChartRender.render("minio: {enabled: true, rootPassword: s3cret-pass, "
+                + "shareRootCredentials: true}\n");
+        ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
+        assertWellFormed(checks, Set.of());
+        Manifest keys = checks.find("Secret", ChartRender.NAMESPACE, "mdeq-store-credentials");
+        assertEquals("mdeq", decode(keys, "AWS_ACCESS_KEY_ID"));
+        assertEquals("s3cret-pass", decode(keys, "AWS_SECRET_ACCESS_KEY"));
+        assertEquals(null, checks.find("Secret", ChartRender.NAMESPACE, "mdeq-operator-minio-tenants"));
+    }
+
+    @Test
+    void aCaBundleIsPutInEachJobNamespaceAndMadeTheOperatorsDefault() {
+        String pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+        List<Manifest> render = ChartRender.render("watchNamespaces: [team-a, team-b]\nstore:\n  caBundle:\n    pem: |\n"
+                + pem.lines().map(l -> "      " + l + "\n").collect(Collectors.joining()));
+        ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
+        assertWellFormed(checks, Set.of());
+        for (String ns : List.of("team-a", "team-b")) {
+            Manifest ca = checks.find("ConfigMap", ns, "mdeq-store-ca");
+            assertNotNull(ca, ns);
+            assertEquals(pem, ca.object().at("/data/ca.crt").asText());
+        }
+        Map<String, String> config = config(checks);
+        assertEquals("mdeq-store-ca", config.get("MDEQ_STORE_CA_BUNDLE_CONFIG_MAP"));
+        assertEquals("ca.crt", config.get("MDEQ_STORE_CA_BUNDLE_KEY"));
+        // An existing ConfigMap by name: nothing created, the default set.
+        List<Manifest> existing = ChartRender.render("store: {caBundle: {configMap: corp-ca, key: bundle.pem}}\n");
+        assertTrue(existing.stream().noneMatch(m -> m.name().equals("corp-ca")));
+        Map<String, String> existingConfig = configData(existing);
+        assertEquals("corp-ca", existingConfig.get("MDEQ_STORE_CA_BUNDLE_CONFIG_MAP"));
+        assertEquals("bundle.pem", existingConfig.get("MDEQ_STORE_CA_BUNDLE_KEY"));
+        assertFalse(configData(ChartRender.render("")).containsKey("MDEQ_STORE_CA_BUNDLE_CONFIG_MAP"), "none by default");
+        assertRejected("store: {caBundle: {pem: not-a-certificate}}", "pem");
+    }
+
+    @Test
+    void webIdentityIsOffByDefaultAndWhenEnabledGivesTheOperatorAProjectedToken() {
+        Map<String, String> defaults = configData(ChartRender.render(""));
+        assertFalse(defaults.containsKey("MDEQ_STORE_WEB_IDENTITY_ENABLED"));
+        assertTrue(operatorPod(ChartRender.render("")).path("volumes").toString().indexOf("serviceAccountToken") < 0);
+
+        List<Manifest> render = ChartRender.render("""
+                store:
+                  webIdentity:
+                    enabled: true
+                    stsEndpoint: https://sts.eu-west-1.amazonaws.com
+                    roleArn: arn:aws:iam::123456789012:role/mdeq-workload
+                    operatorRoleArn: arn:aws:iam::123456789012:role/mdeq-operator
+                workloadServiceAccount:
+                  annotations: {eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/mdeq-workload"}
+                """);
+        ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
+        assertWellFormed(checks, Set.of());
+        Map<String, String> config = config(checks);
+        assertEquals("true", config.get("MDEQ_STORE_WEB_IDENTITY_ENABLED"));
+        assertEquals("https://sts.eu-west-1.amazonaws.com", config.get("MDEQ_STORE_WEB_IDENTITY_STS_ENDPOINT"));
+        assertEquals("arn:aws:iam::123456789012:role/mdeq-workload", config.get("MDEQ_STORE_WEB_IDENTITY_ROLE_ARN"));
+        assertEquals("arn:aws:iam::123456789012:role/mdeq-operator",
+                config.get("MDEQ_STORE_WEB_IDENTITY_OPERATOR_ROLE_ARN"));
+        assertEquals("sts.amazonaws.com", config.get("MDEQ_STORE_WEB_IDENTITY_AUDIENCE"));
+        JsonNode pod = operatorPod(render);
+        JsonNode token = pod.at("/volumes/1/projected/sources/0/serviceAccountToken");
+        assertEquals("sts.amazonaws.com", token.path("audience").asText());
+        assertEquals("token", token.path("path").asText());
+        assertEquals("/var/run/secrets/mdeq/sts", pod.at("/containers/0/volumeMounts/1/mountPath").asText(),
+                "where mdeq.store.web-identity.operator-token-file points by default");
+        assertEquals("arn:aws:iam::123456789012:role/mdeq-workload", checks.find("ServiceAccount", ChartRender.NAMESPACE,
+                "mdeq-workload").object().at("/metadata/annotations/eks.amazonaws.com~1role-arn").asText());
+        assertRejected("store: {webIdentity: {enabled: true}}", "stsEndpoint");
+        assertRejected("store: {webIdentity: {enabled: true, stsEndpoint: \"https://sts\", roleArn: not-an-arn}}",
+                "roleArn");
+    }
+
+    private static JsonNode operatorPod(List<Manifest> render) {
+        return render.stream().filter(m -> "Deployment".equals(m.kind()) && m.name().equals(ChartRender.RELEASE))
+                .findFirst().orElseThrow().object().at("/spec/template/spec");
     }
 
     @Test
@@ -165,9 +290,10 @@ class HelmChartTest {
     @Test
     void aFixedMinioPasswordIsUsedAsGiven() {
         List<Manifest> render = ChartRender.render("minio: {enabled: true, rootPassword: s3cret-pass}\n");
-        Manifest secret = Manifests.single(render, "Secret");
+        Manifest secret = new ManifestChecks(render, ChartRender.NAMESPACE).find("Secret", ChartRender.NAMESPACE,
+                "mdeq-operator-minio-root");
         assertEquals("s3cret-pass", decode(secret, "MINIO_ROOT_PASSWORD"));
-        assertEquals("mdeq", decode(secret, "AWS_ACCESS_KEY_ID"));
+        assertEquals("mdeq", decode(secret, "MINIO_ROOT_USER"));
     }
 
     @Test
@@ -176,14 +302,23 @@ class HelmChartTest {
         assertEquals("false", defaults.get("MDEQ_POLICY_ALLOW_FILE_URIS"));
         assertFalse(defaults.containsKey("MDEQ_POLICY_ALLOWED_STORE_ENDPOINTS"), "no list: any endpoint");
         assertEquals("5m", defaults.get("MDEQ_DATA_DELETION_TIMEOUT"));
+        assertEquals("15m", defaults.get("MDEQ_TRAINER_PENDING_TIMEOUT"));
+        assertEquals("15m", defaults.get("MDEQ_EVALUATOR_PENDING_TIMEOUT"));
+        assertEquals("12h", defaults.get("MDEQ_EVALUATOR_ACTIVE_DEADLINE"));
 
         Map<String, String> set = configData(ChartRender.render("""
                 policy: {allowFileUris: true, allowedStoreEndpoints: ["*.svc.cluster.local", "https://s3.eu-west-1.amazonaws.com"]}
                 dataDeletionTimeout: 90s
+                trainer: {pendingTimeout: 30m}
+                evaluator: {pendingTimeout: 5m, activeDeadline: 2h}
                 """));
         assertEquals("true", set.get("MDEQ_POLICY_ALLOW_FILE_URIS"));
         assertEquals("*.svc.cluster.local,https://s3.eu-west-1.amazonaws.com", set.get("MDEQ_POLICY_ALLOWED_STORE_ENDPOINTS"));
         assertEquals("90s", set.get("MDEQ_DATA_DELETION_TIMEOUT"));
+        assertEquals("30m", set.get("MDEQ_TRAINER_PENDING_TIMEOUT"));
+        assertEquals("5m", set.get("MDEQ_EVALUATOR_PENDING_TIMEOUT"));
+        assertEquals("2h", set.get("MDEQ_EVALUATOR_ACTIVE_DEADLINE"));
+        assertRejected("evaluator: {activeDeadline: soon}", "activeDeadline");
         assertRejected("policy: {allowedStoreEndpoints: [\"http://x/path\"]}", "allowedStoreEndpoints");
         assertRejected("policy: {allowFileUris: \"yes\"}", "allowFileUris");
     }
@@ -332,6 +467,10 @@ class HelmChartTest {
             assertTrue(namespace.find());
             assertNotNull(checks.find("ServiceAccount", namespace.group(1), job.object().at("/spec/trainer/serviceAccountName").asText()),
                     "the demo's ServiceAccount exists in " + namespace.group(1));
+            Matcher keys = Pattern.compile("kubectl -n (\\S+) get secret (\\S+) ").matcher(notes);
+            while (keys.find()) {
+                assertNotNull(checks.find("Secret", keys.group(1), keys.group(2)), "the notes' keys exist: " + keys.group());
+            }
             Matcher deployment = Pattern.compile("rollout status deployment/(\\S+)").matcher(notes);
             assertTrue(deployment.find());
             assertNotNull(checks.find("Deployment", ChartRender.NAMESPACE, deployment.group(1)));

@@ -7,7 +7,7 @@ import io.fabric8.generator.annotation.Required;
 /**
  * One observation in the Kubernetes condition format (metav1.Condition).
  *
- * @param type what the condition is about: Ready, PodsHealthy, Trained or Evaluated
+ * @param type what the condition is about: Ready, Reconciling, Stalled, PodsHealthy, Trained or Evaluated
  * @param status True, False or Unknown
  * @param reason a CamelCase word for machines, e.g. InvalidSpec, OOMKilled, Unschedulable
  * @param message the explanation for people

@@ -27,6 +27,12 @@ import java.util.Optional;
  * @param image the evaluator's container image (unset: the trainer's image)
  * @param gpus GPUs per evaluator pod (nvidia.com/gpu; unset: the trainer's)
  * @param resources CPU and memory of each evaluator pod (unset: the trainer's)
+ * @param pendingTimeoutSeconds seconds an evaluator (or merge) pod may wait without running before the
+ *     run fails with that reason (default: the operator's, 900); a Job waiting in a Kueue queue does
+ *     not count
+ * @param activeDeadlineSeconds wall-clock limit of the evaluator Job and of the merge Job, each, in
+ *     seconds; the run fails with reason DeadlineExceeded when it is reached (default: the operator's,
+ *     43200)
  * @param podTemplate a pod template merged onto each evaluator pod (shard), as spec.trainer.podTemplate
  *     (unset: spec.trainer.podTemplate)
  * @param mergePodTemplate a pod template merged onto the merge pod of a sharded evaluation, as
@@ -47,6 +53,8 @@ public record EvaluationSpec(
         @Size(max = 512) String image,
         @Min(0) @Max(16) Integer gpus,
         ResourcesSpec resources,
+        @Min(1) Long pendingTimeoutSeconds,
+        @Min(1) Long activeDeadlineSeconds,
         @SchemaFrom(type = PodTemplateSchema.class) Map<String, Object> podTemplate,
         @SchemaFrom(type = PodTemplateSchema.class) Map<String, Object> mergePodTemplate) {
 
@@ -55,8 +63,8 @@ public record EvaluationSpec(
     /** The evaluation id's first part when spec.checkpoint is unset (the evaluator picks best or latest). */
     public static final String DEFAULT_CHECKPOINT_LABEL = "auto";
 
-    static final EvaluationSpec EMPTY = new EvaluationSpec(null, null, null, null, null, null, null, null, null, null, null,
-            null);
+    static final EvaluationSpec EMPTY = new EvaluationSpec(null, null, null, null, null, null, null, null, null, null,
+            null, null, null, null);
 
     public boolean enabledOrDefault() {
         return !Boolean.FALSE.equals(enabled);

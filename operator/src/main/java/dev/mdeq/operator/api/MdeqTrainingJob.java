@@ -18,7 +18,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * <p>The rules below make the run's definition immutable once the operator has started it (it
  * sets {@code status.runUri} when it writes the run's config): a changed experiment, data set,
  * store, weights, trainer or evaluation would no longer describe the run folder's contents. Only
- * {@code suspend}, {@code ttlSecondsAfterFinished} and {@code dataPolicyOnDelete} may change then.
+ * {@code suspend}, {@code ttlSecondsAfterFinished}, {@code dataPolicyOnDelete}, {@code queueName} and
+ * {@code restartNonce} may change then.
  * Before that (e.g. after an {@code InvalidSpec} condition) every field may be corrected.
  */
 @Group(MdeqTrainingJob.GROUP)

@@ -3,7 +3,10 @@ package dev.mdeq.operator.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * What to train and evaluate, where the data and the run folder live, and how the pods run.
@@ -26,8 +29,17 @@ import io.fabric8.generator.annotation.Required;
  *     its Jobs and pods (the resource, its status and the run folder stay); unset keeps them
  * @param dataPolicyOnDelete what happens to the run folder when this resource is deleted: Retain keeps
  *     it (default), Delete removes every object under it (the resource then carries a finalizer)
+ * @param queueName the Kueue LocalQueue of this namespace the run's Jobs queue in (the label
+ *     kueue.x-k8s.io/queue-name on each Job; the same label on this resource works too). The Jobs are
+ *     created suspended and Kueue alone suspends and resumes them; read when each Job is created
+ * @param restartNonce change this number to retry a Failed run in place: a new trainer Job continues
+ *     from the run's newest valid checkpoint (or, when only the evaluation failed, a new evaluation
+ *     runs); a change while the run is not Failed is recorded and does nothing
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.queueName) || !has(self.suspend) || !self.suspend",
+        message = "spec.suspend cannot hold a run in a Kueue queue (spec.queueName): Kueue owns the Jobs' suspend; "
+                + "deactivate the run's Workload or stop the LocalQueue instead")
 public record MdeqTrainingJobSpec(
         @Required TaskName task,
         @Required ExperimentSpec experiment,
@@ -38,7 +50,12 @@ public record MdeqTrainingJobSpec(
         EvaluationSpec evaluation,
         @Default("false") Boolean suspend,
         @Min(0) Long ttlSecondsAfterFinished,
-        @Default("Retain") DataPolicy dataPolicyOnDelete) {
+        @Default("Retain") DataPolicy dataPolicyOnDelete,
+        @Pattern(MdeqTrainingJobSpec.QUEUE_NAME_PATTERN) @Size(max = 63) String queueName,
+        Long restartNonce) {
+
+    /** A Kueue LocalQueue name as a label value: lower-case alphanumerics, '-' and '.'. */
+    public static final String QUEUE_NAME_PATTERN = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
 
     /** The trainer settings, never null. */
     public TrainerSpec trainerOrDefault() {
@@ -57,10 +74,11 @@ public record MdeqTrainingJobSpec(
 
     /**
      * This spec without the fields that may change while the run goes on (suspend,
-     * ttlSecondsAfterFinished, dataPolicyOnDelete): what defines the run.
+     * ttlSecondsAfterFinished, dataPolicyOnDelete, queueName, restartNonce): what defines the run.
      */
     public MdeqTrainingJobSpec runDefinition() {
-        return new MdeqTrainingJobSpec(task, experiment, dataset, store, weights, trainer, evaluation, null, null, null);
+        return new MdeqTrainingJobSpec(task, experiment, dataset, store, weights, trainer, evaluation, null, null, null,
+                null, null);
     }
 
     public boolean suspended() {

@@ -8,7 +8,9 @@ import java.util.List;
  *
  * @param phase where the run is: Pending, Training, Evaluating, Succeeded, Failed or Suspended
  * @param observedGeneration the metadata.generation this status describes
- * @param conditions the conditions Ready, PodsHealthy, Trained and Evaluated (see docs/operator.md)
+ * @param conditions the conditions Ready (True once the run succeeded), Reconciling (work in progress),
+ *     Stalled (failed or refused: nothing happens without a change), PodsHealthy, Trained and Evaluated
+ *     (see docs/operator.md)
  * @param runUri the run folder in object storage; set when the operator wrote its config.yaml
  * @param configSha256 SHA-256 of the resolved config.yaml the run trains with
  * @param runSpecSha256 SHA-256 of the spec the run started with (or last accepted), leaving out suspend,
@@ -21,6 +23,10 @@ import java.util.List;
  * @param trainer the trainer Job
  * @param progress the trainer's heartbeat, read from the run folder's progress.json
  * @param evaluation the evaluation Job(s) and the report's headline numbers
+ * @param queue the active Job's place in its Kueue queue, when the run has a queue
+ * @param restartNonce the spec.restartNonce the operator last acted on (or ignored)
+ * @param attempt the current attempt's number (1 until a Failed run is retried)
+ * @param attempts the last attempts, oldest first (at most 10)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MdeqTrainingJobStatus(
@@ -35,7 +41,19 @@ public record MdeqTrainingJobStatus(
         Boolean childrenDeleted,
         TrainerStatus trainer,
         ProgressStatus progress,
-        EvaluationStatus evaluation) {
+        EvaluationStatus evaluation,
+        QueueStatus queue,
+        Long restartNonce,
+        Integer attempt,
+        List<AttemptStatus> attempts) {
+
+    /** At most this many attempts are kept in the status. */
+    public static final int MAX_ATTEMPTS = 10;
+
+    /** The current attempt's number, 1 when the status says nothing. */
+    public int attemptOrFirst() {
+        return attempt == null ? 1 : attempt;
+    }
 
     /** The condition of a type, or null. */
     public Condition condition(String type) {

@@ -2,7 +2,10 @@ package dev.mdeq.operator.api;
 
 /** Where a run is in its lifecycle. */
 public enum Phase {
-    /** Accepted or waiting: the spec is being validated, is invalid, or the trainer pod is not running yet. */
+    /**
+     * Accepted or waiting: the spec is being validated, is invalid, the trainer Job waits in its Kueue
+     * queue (or was preempted), a retry is starting, or the trainer pod is not running yet.
+     */
     Pending,
     /** The trainer Job runs. */
     Training,

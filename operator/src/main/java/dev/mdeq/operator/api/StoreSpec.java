@@ -5,7 +5,8 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 
 /**
- * The object store of the run folder. Credentials only ever come from a Secret.
+ * The object store of the run folder. Credentials only ever come from a Secret, or from a web identity
+ * the operator's admin enabled.
  *
  * @param uri the store's root, s3://bucket/prefix or file:/path; the run folder is
  *     {@code <uri>/runs/<namespace>/<name>}
@@ -13,7 +14,13 @@ import io.fabric8.generator.annotation.Size;
  * @param region the S3 region (default us-east-1)
  * @param pathStyle path-style S3 addressing (true for MinIO; default true)
  * @param credentialsSecret a Secret in this namespace with the keys AWS_ACCESS_KEY_ID and
- *     AWS_SECRET_ACCESS_KEY, mounted into the pods as files; required for s3:// stores
+ *     AWS_SECRET_ACCESS_KEY (and, for temporary keys, AWS_SESSION_TOKEN), mounted into the pods as files;
+ *     required for s3:// stores unless the operator's admin enabled web identity
+ * @param webIdentityRoleArn the role the trainer and evaluator pods assume with their projected
+ *     service-account token (STS AssumeRoleWithWebIdentity), instead of the operator's default role; only when
+ *     the operator's admin enabled web identity, and not together with credentialsSecret
+ * @param caBundle CA certificates to trust for TLS to the endpoint (a private certificate authority), in
+ *     addition to the default ones (unset: the operator's default, if any)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StoreSpec(
@@ -21,7 +28,14 @@ public record StoreSpec(
         @Pattern("^https?://[^\\s]+$") @Size(max = 512) String endpoint,
         @Pattern("^[a-z0-9-]+$") @Size(max = 64) String region,
         Boolean pathStyle,
-        @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") @Size(max = 253) String credentialsSecret) {
+        @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") @Size(max = 253) String credentialsSecret,
+        @Pattern("^arn:[-a-z0-9]+:iam::[0-9]*:role/[\\x21-\\x7e]+$") @Size(max = 2048) String webIdentityRoleArn,
+        CaBundleSpec caBundle) {
 
-    static final StoreSpec EMPTY = new StoreSpec(null, null, null, null, null);
+    static final StoreSpec EMPTY = new StoreSpec(null, null, null, null, null, null, null);
+
+    /** A store with static keys from a Secret, no web identity role and no CA bundle of its own. */
+    public StoreSpec(String uri, String endpoint, String region, Boolean pathStyle, String credentialsSecret) {
+        this(uri, endpoint, region, pathStyle, credentialsSecret, null, null);
+    }
 }

@@ -29,6 +29,9 @@ import java.util.Map;
  *     reached
  * @param cacheSizeLimit size limit of the pod's local data cache (an emptyDir), e.g. 50Gi; unset: no
  *     limit
+ * @param pendingTimeoutSeconds seconds a trainer pod may wait without running (unschedulable, image
+ *     pull errors, a pod the Job controller cannot create) before the run fails with that reason
+ *     (default: the operator's, 900); a Job waiting in a Kueue queue does not count
  * @param podTemplate a pod template merged onto the trainer pod the operator generates (affinity,
  *     topologySpreadConstraints, runtimeClassName, schedulerName, env, envFrom, volumes and mounts,
  *     labels, annotations, imagePullSecrets, sidecars, ...); also the evaluator pods' unless
@@ -49,10 +52,11 @@ public record TrainerSpec(
         @Min(0) @Max(10080) Double checkpointEveryMinutes,
         @Min(1) Long activeDeadlineSeconds,
         @Pattern(ResourcesSpec.QUANTITY) String cacheSizeLimit,
+        @Min(1) Long pendingTimeoutSeconds,
         @SchemaFrom(type = PodTemplateSchema.class) Map<String, Object> podTemplate) {
 
     static final TrainerSpec EMPTY = new TrainerSpec(null, null, null, null, null, null, null, null, null, null, null,
-            null);
+            null, null);
 
     public int gpuCount() {
         return gpus == null ? 0 : gpus;

@@ -76,11 +76,26 @@ public interface OperatorConfig {
          * unset: the namespace's default account. Pods never mount its token either way.
          */
         Optional<String> serviceAccountName();
+
+        /**
+         * How long a trainer pod may wait without running (unschedulable, image pull errors, a pod the Job
+         * controller cannot create) before the run fails; spec.trainer.pendingTimeoutSeconds overrides it.
+         */
+        @WithDefault("15m")
+        Duration pendingTimeout();
     }
 
     interface Evaluator {
         /** The evaluator image; unset: the trainer image. */
         Optional<String> image();
+
+        /** Like mdeq.trainer.pending-timeout, for evaluator and merge pods; spec.evaluation.pendingTimeoutSeconds overrides it. */
+        @WithDefault("15m")
+        Duration pendingTimeout();
+
+        /** Wall-clock limit of the evaluator Job and of the merge Job; spec.evaluation.activeDeadlineSeconds overrides it. */
+        @WithDefault("12h")
+        Duration activeDeadline();
     }
 
     interface Pods {
@@ -150,8 +165,55 @@ public interface OperatorConfig {
         @WithDefault("true")
         boolean pathStyle();
 
-        /** Default credentials Secret name, looked up in the resource's namespace. */
+        /**
+         * Default credentials Secret name, looked up in the resource's namespace (not used while web identity
+         * is enabled: then resources without spec.store.credentialsSecret use web identity).
+         */
         Optional<String> credentialsSecret();
+
+        /**
+         * Default CA bundle: a ConfigMap in the resource's namespace with PEM certificates trusted for TLS to
+         * the store in addition to the default ones (for resources without spec.store.caBundle).
+         */
+        Optional<String> caBundleConfigMap();
+
+        /** The key of {@link #caBundleConfigMap()} holding the PEM bundle. */
+        @WithDefault("ca.crt")
+        String caBundleKey();
+
+        /** Web identity for the store (STS AssumeRoleWithWebIdentity with projected service-account tokens). */
+        WebIdentity webIdentity();
+    }
+
+    interface WebIdentity {
+        /**
+         * Whether trainer and evaluator pods of resources without spec.store.credentialsSecret get a projected
+         * service-account token and exchange it through STS for temporary store keys (and the operator its
+         * own). Off by default: pods carry no token at all.
+         */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** The STS endpoint, e.g. https://sts.eu-west-1.amazonaws.com, or the MinIO endpoint (required when enabled). */
+        Optional<String> stsEndpoint();
+
+        /** The default role of trainer and evaluator pods (spec.store.webIdentityRoleArn overrides it). */
+        Optional<String> roleArn();
+
+        /** The audience of the pods' projected token: what the STS expects (sts.amazonaws.com for AWS). */
+        @WithDefault("sts.amazonaws.com")
+        String audience();
+
+        /** Lifetime of the pods' projected token; the kubelet renews it before it ends (at least 600). */
+        @WithDefault("3600")
+        long tokenExpirationSeconds();
+
+        /** The operator's own projected token, for its own store calls (the chart mounts it here). */
+        @WithDefault("/var/run/secrets/mdeq/sts/token")
+        String operatorTokenFile();
+
+        /** The role of the operator's own store calls; unset: {@link #roleArn()}. */
+        Optional<String> operatorRoleArn();
     }
 
     interface Policy {

@@ -1,6 +1,7 @@
 package dev.mdeq.operator.dependent;
 
 import dev.mdeq.operator.api.MdeqTrainingJob;
+import dev.mdeq.operator.api.MdeqTrainingJobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
@@ -76,7 +77,24 @@ public class ChildJob extends KubernetesDependentResource<Job, MdeqTrainingJob>
 
     @Override
     protected ResourceID targetSecondaryResourceID(MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
-        return new ResourceID(role.jobName(primary.getMetadata().getName()), primary.getMetadata().getNamespace());
+        return new ResourceID(currentName(primary), primary.getMetadata().getNamespace());
+    }
+
+    /**
+     * The name of this role's Job in the run's current attempt: the trainer Job the status names (a
+     * retry of a failed evaluation keeps the trainer that succeeded), the evaluator and merge Jobs of
+     * the current attempt.
+     */
+    private String currentName(MdeqTrainingJob primary) {
+        String name = primary.getMetadata().getName();
+        MdeqTrainingJobStatus status = primary.getStatus();
+        if (status == null) {
+            return role.jobName(name);
+        }
+        if (role == Role.TRAINER && status.trainer() != null && status.trainer().jobName() != null) {
+            return status.trainer().jobName();
+        }
+        return role.jobName(name, status.attemptOrFirst());
     }
 
     @Override

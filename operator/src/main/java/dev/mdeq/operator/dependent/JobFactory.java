@@ -1,5 +1,6 @@
 package dev.mdeq.operator.dependent;
 
+import dev.mdeq.operator.api.CaBundleSpec;
 import dev.mdeq.operator.api.ComputeSpec;
 import dev.mdeq.operator.api.EvaluationSpec;
 import dev.mdeq.operator.api.MdeqTrainingJob;
@@ -8,7 +9,9 @@ import dev.mdeq.operator.api.TolerationSpec;
 import dev.mdeq.operator.api.TrainerSpec;
 import dev.mdeq.operator.config.OperatorConfig;
 import dev.mdeq.operator.podtemplate.PodTemplateOverride;
+import dev.mdeq.operator.queue.Kueue;
 import dev.mdeq.operator.store.StoreCredentials;
+import dev.mdeq.operator.store.StoreTarget;
 import dev.mdeq.runstore.run.ExitCodes;
 import dev.mdeq.runstore.storage.S3Settings;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -46,8 +49,10 @@ import java.util.Set;
  * </ul>
  * Environment: {@code MDEQ_S3_ENDPOINT}, {@code MDEQ_S3_REGION}, {@code MDEQ_S3_PATH_STYLE},
  * {@code MDEQ_S3_CREDENTIALS_DIR} (the credentials Secret mounted read-only as the files
- * {@code AWS_ACCESS_KEY_ID} and {@code AWS_SECRET_ACCESS_KEY}) and {@code MDEQ_CACHE_DIR} (an
- * emptyDir). Pods meet the 'restricted' Pod Security Standard: non-root (uid 10001, gid 10001), seccomp
+ * {@code AWS_ACCESS_KEY_ID}, {@code AWS_SECRET_ACCESS_KEY} and, when present, {@code AWS_SESSION_TOKEN}) or,
+ * with web identity, {@code AWS_WEB_IDENTITY_TOKEN_FILE} (a projected token), {@code AWS_ROLE_ARN},
+ * {@code AWS_ROLE_SESSION_NAME} and {@code MDEQ_S3_STS_ENDPOINT}; {@code MDEQ_S3_CA_BUNDLE} (a mounted CA
+ * bundle, when given) and {@code MDEQ_CACHE_DIR} (an emptyDir). Pods meet the 'restricted' Pod Security Standard: non-root (uid 10001, gid 10001), seccomp
  * RuntimeDefault, no privilege escalation, no capabilities; the root filesystem is read-only, with
  * emptyDirs at /tmp and the home folder. Pods never restart in place ({@code restartPolicy: Never}): the Job makes a new pod,
  * which resumes from the latest checkpoint. Every container requests CPU and memory (the spec's, else the
@@ -58,6 +63,15 @@ import java.util.Set;
 public class JobFactory {
     public static final String CONTAINER = "mdeq";
     public static final String CREDENTIALS_DIR = "/var/run/secrets/mdeq/store";
+    static final String CREDENTIALS_VOLUME = "store-credentials";
+    /** The projected web identity token (only with web identity enabled). */
+    public static final String STS_TOKEN_DIR = "/var/run/secrets/mdeq/sts";
+    static final String STS_TOKEN_FILE = "token";
+    static final String STS_TOKEN_VOLUME = "sts-token";
+    /** The store's CA bundle (only when one is given). */
+    public static final String CA_BUNDLE_DIR = "/var/run/mdeq/store-ca";
+    static final String CA_BUNDLE_FILE = "ca.crt";
+    static final String CA_BUNDLE_VOLUME = "store-ca";
     public static final String CACHE_DIR = "/var/cache/mdeq";
     public static final String CACHE_ENV = "MDEQ_CACHE_DIR";
     public static final String GPU_RESOURCE = "nvidia.com/gpu";
@@ -95,6 +109,12 @@ public class JobFactory {
         return job;
     }
 
+    /** The evaluator's and merge Job's wall-clock limit: the spec's, else the operator's default. */
+    private long evaluationDeadline(MdeqTrainingJob resource) {
+        Long seconds = resource.getSpec().evaluationOrDefault().activeDeadlineSeconds();
+        return seconds != null ? seconds : config.evaluator().activeDeadline().toSeconds();
+    }
+
     /** The evaluator Job: one pod, or an Indexed Job with one pod per shard. */
     public Job evaluator(MdeqTrainingJob resource, JobInputs inputs) {
         EvaluationSpec evaluation = resource.getSpec().evaluationOrDefault();
@@ -114,6 +134,7 @@ public class JobFactory {
         Job job = evaluation.podTemplate() != null
                 ? base(resource, Role.EVALUATOR, inputs, container, evaluation.podTemplate(), "spec.evaluation.podTemplate")
                 : base(resource, Role.EVALUATOR, inputs, container, trainer.podTemplate(), "spec.trainer.podTemplate");
+        job.getSpec().setActiveDeadlineSeconds(evaluationDeadline(resource));
         if (shards > 1) {
             job.getSpec().setCompletionMode("Indexed");
             job.getSpec().setCompletions(shards);
@@ -127,8 +148,10 @@ public class JobFactory {
         int shards = resource.getSpec().evaluationOrDefault().shardCount();
         List<String> args = List.of("evaluate", "merge", "--run", inputs.runUri().toString(),
                 "--eval-id", inputs.evalId(), "--shards", Integer.toString(shards));
-        return base(resource, Role.MERGE, inputs, new MainContainer(evaluatorImage(resource), 0, null, args),
+        Job job = base(resource, Role.MERGE, inputs, new MainContainer(evaluatorImage(resource), 0, null, args),
                 resource.getSpec().evaluationOrDefault().mergePodTemplate(), "spec.evaluation.mergePodTemplate");
+        job.getSpec().setActiveDeadlineSeconds(evaluationDeadline(resource));
+        return job;
     }
 
     /** What differs between the roles' main containers. */
@@ -146,6 +169,10 @@ public class JobFactory {
         String name = resource.getMetadata().getName();
         TrainerSpec trainer = resource.getSpec().trainerOrDefault();
         Map<String, String> labels = Labels.of(name, role);
+        Map<String, String> jobLabels = new LinkedHashMap<>(labels);
+        jobLabels.putAll(Kueue.jobLabels(resource));
+        // A queued Job starts suspended: Kueue unsuspends it on admission (and owns spec.suspend from then on).
+        boolean suspended = resource.getSpec().suspended() || Kueue.queueName(resource).isPresent();
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
         List<EnvVar> env = new ArrayList<>();
@@ -153,15 +180,14 @@ public class JobFactory {
             env.add(new EnvVar(S3Settings.ENDPOINT, inputs.store().endpoint(), null));
             env.add(new EnvVar(S3Settings.REGION, inputs.store().region(), null));
             env.add(new EnvVar(S3Settings.PATH_STYLE, Boolean.toString(inputs.store().pathStyle()), null));
-            env.add(new EnvVar(S3Settings.CREDENTIALS_DIR, CREDENTIALS_DIR, null));
-            volumes.add(new VolumeBuilder().withName("store-credentials")
-                    .withNewSecret()
-                    .withSecretName(inputs.store().credentialsSecret())
-                    .withItems(StoreCredentials.KEYS.stream().map(key -> new KeyToPathBuilder().withKey(key).withPath(key).build()).toList())
-                    .withDefaultMode(0444) // readable by the image's non-root user without fsGroup
-                    .endSecret()
-                    .build());
-            mounts.add(new VolumeMountBuilder().withName("store-credentials").withMountPath(CREDENTIALS_DIR).withReadOnly(true).build());
+            if (inputs.store().webIdentity()) {
+                webIdentity(inputs.store(), role.jobName(name), volumes, mounts, env);
+            } else {
+                credentials(inputs.store().credentialsSecret(), volumes, mounts, env);
+            }
+            if (inputs.store().caBundle() != null) {
+                caBundle(inputs.store().caBundle(), volumes, mounts, env);
+            }
         }
         env.add(new EnvVar(CACHE_ENV, CACHE_DIR, null));
         volumes.add(new VolumeBuilder().withName(CACHE_VOLUME)
@@ -187,13 +213,13 @@ public class JobFactory {
 
         Job job = new JobBuilder()
                 .withNewMetadata()
-                .withName(role.jobName(name))
+                .withName(role.jobName(name, inputs.attempt()))
                 .withNamespace(resource.getMetadata().getNamespace())
-                .withLabels(labels)
+                .withLabels(jobLabels)
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(trainer.backoffLimit() != null ? trainer.backoffLimit() : config.trainer().backoffLimit())
-                .withSuspend(resource.getSpec().suspended())
+                .withSuspend(suspended)
                 .withPodFailurePolicy(podFailurePolicy())
                 .withNewTemplate()
                 .withNewMetadata().withLabels(labels).endMetadata()
@@ -236,6 +262,69 @@ public class JobFactory {
         job.getSpec().setTemplate(PodTemplateOverride.apply(job.getSpec().getTemplate(), template, templatePath,
                 CONTAINER, REPLACEABLE_VOLUMES));
         return job;
+    }
+
+    /**
+     * The credentials Secret as files: the two keys, and the session token of temporary keys when the Secret
+     * has one (an optional source, so a Secret without it still mounts). Only these keys, whatever else the
+     * Secret holds.
+     */
+    private static void credentials(String secret, List<Volume> volumes, List<VolumeMount> mounts, List<EnvVar> env) {
+        env.add(new EnvVar(S3Settings.CREDENTIALS_DIR, CREDENTIALS_DIR, null));
+        volumes.add(new VolumeBuilder().withName(CREDENTIALS_VOLUME)
+                .withNewProjected()
+                .withDefaultMode(0444) // readable by the image's non-root user without fsGroup
+                .addNewSource().withNewSecret().withName(secret)
+                .withItems(StoreCredentials.KEYS.stream().map(key -> new KeyToPathBuilder().withKey(key).withPath(key).build()).toList())
+                .endSecret().endSource()
+                .addNewSource().withNewSecret().withName(secret).withOptional(true)
+                .withItems(new KeyToPathBuilder().withKey(StoreCredentials.SESSION_TOKEN_KEY)
+                        .withPath(StoreCredentials.SESSION_TOKEN_KEY).build())
+                .endSecret().endSource()
+                .endProjected()
+                .build());
+        mounts.add(new VolumeMountBuilder().withName(CREDENTIALS_VOLUME).withMountPath(CREDENTIALS_DIR).withReadOnly(true).build());
+    }
+
+    /**
+     * Web identity (enabled by the admin): a projected service-account token for the STS's audience only (the
+     * API server refuses it, so the pods still cannot call the API), renewed by the kubelet, and the variables
+     * of the exchange. The role session name is the Job's name, which shows in the store's audit log.
+     */
+    private void webIdentity(StoreTarget store, String jobName, List<Volume> volumes, List<VolumeMount> mounts,
+                             List<EnvVar> env) {
+        OperatorConfig.WebIdentity web = config.store().webIdentity();
+        volumes.add(new VolumeBuilder().withName(STS_TOKEN_VOLUME)
+                .withNewProjected()
+                .withDefaultMode(0444)
+                .addNewSource().withNewServiceAccountToken()
+                .withAudience(web.audience())
+                .withExpirationSeconds(Math.max(600L, web.tokenExpirationSeconds()))
+                .withPath(STS_TOKEN_FILE)
+                .endServiceAccountToken().endSource()
+                .endProjected()
+                .build());
+        mounts.add(new VolumeMountBuilder().withName(STS_TOKEN_VOLUME).withMountPath(STS_TOKEN_DIR).withReadOnly(true).build());
+        env.add(new EnvVar(S3Settings.WEB_IDENTITY_TOKEN_FILE, STS_TOKEN_DIR + "/" + STS_TOKEN_FILE, null));
+        env.add(new EnvVar(S3Settings.STS_ENDPOINT, web.stsEndpoint().orElseThrow(), null));
+        if (store.roleArn() != null) {
+            env.add(new EnvVar(S3Settings.ROLE_ARN, store.roleArn(), null));
+        }
+        env.add(new EnvVar(S3Settings.ROLE_SESSION_NAME, jobName, null));
+    }
+
+    /** The CA bundle's key from its ConfigMap or Secret, as the file {@code ca.crt}. */
+    private static void caBundle(CaBundleSpec bundle, List<Volume> volumes, List<VolumeMount> mounts, List<EnvVar> env) {
+        var item = new KeyToPathBuilder().withKey(bundle.keyOrDefault()).withPath(CA_BUNDLE_FILE).build();
+        VolumeBuilder volume = new VolumeBuilder().withName(CA_BUNDLE_VOLUME);
+        if (bundle.configMap() != null) {
+            volume.withNewConfigMap().withName(bundle.configMap()).withItems(item).withDefaultMode(0444).endConfigMap();
+        } else {
+            volume.withNewSecret().withSecretName(bundle.secret()).withItems(item).withDefaultMode(0444).endSecret();
+        }
+        volumes.add(volume.build());
+        mounts.add(new VolumeMountBuilder().withName(CA_BUNDLE_VOLUME).withMountPath(CA_BUNDLE_DIR).withReadOnly(true).build());
+        env.add(new EnvVar(S3Settings.CA_BUNDLE, CA_BUNDLE_DIR + "/" + CA_BUNDLE_FILE, null));
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.mdeq.runstore.storage.StoreUri;
  * @param store the store's endpoint, region and credentials Secret
  * @param shutdownGraceSeconds RUN.SHUTDOWN_GRACE_SECONDS of the run's config
  * @param evalId the evaluation's id (its folder under eval/)
+ * @param attempt the run's attempt the Job belongs to (1, then one more per retry): part of its name
  */
-public record JobInputs(StoreUri runUri, StoreTarget store, int shutdownGraceSeconds, String evalId) {
+public record JobInputs(StoreUri runUri, StoreTarget store, int shutdownGraceSeconds, String evalId, int attempt) {
 }

@@ -22,6 +22,14 @@ public enum Role {
         return resourceName + "-" + suffix;
     }
 
+    /**
+     * The Job's name in an attempt of the run: {@code <resource>-<suffix>} in the first,
+     * {@code <resource>-<suffix>-<attempt>} in a retry (so it never clashes with the failed Job).
+     */
+    public String jobName(String resourceName, int attempt) {
+        return attempt <= 1 ? jobName(resourceName) : jobName(resourceName) + "-" + attempt;
+    }
+
     /** The value of the {@value Labels#ROLE} label. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -5,9 +5,13 @@ import dev.mdeq.operator.api.EvaluationSpec;
 import dev.mdeq.operator.api.EvaluationStatus;
 import dev.mdeq.operator.api.MdeqTrainingJob;
 import dev.mdeq.operator.api.Phase;
+import dev.mdeq.operator.config.OperatorConfig;
 import dev.mdeq.operator.dependent.JobInputs;
 import dev.mdeq.operator.dependent.Role;
+import dev.mdeq.operator.queue.Kueue;
+import dev.mdeq.operator.queue.QueueTracker;
 import dev.mdeq.operator.status.JobState;
+import dev.mdeq.operator.status.PodProblem;
 import dev.mdeq.operator.status.PodDiagnosis;
 import dev.mdeq.operator.status.StatusDraft;
 import dev.mdeq.operator.store.RunFolder;
@@ -16,7 +20,9 @@ import dev.mdeq.runstore.run.ReportSummary;
 import dev.mdeq.runstore.run.RunLayout;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /**
@@ -25,9 +31,11 @@ import java.util.Optional;
  */
 final class EvaluationStage {
     private final RunJobs jobs;
+    private final OperatorConfig config;
 
-    EvaluationStage(RunJobs jobs) {
+    EvaluationStage(RunJobs jobs, OperatorConfig config) {
         this.jobs = jobs;
+        this.config = config;
     }
 
     /** Follows the evaluation; true when the report is in and the run succeeded. */
@@ -38,7 +46,7 @@ final class EvaluationStage {
         String evalId = draft.evaluation != null && draft.evaluation.evalId() != null ? draft.evaluation.evalId()
                 : evalId(resource);
         int shards = spec.shardCount();
-        JobInputs inputs = new JobInputs(folder.uri(), store, 0, evalId);
+        JobInputs inputs = new JobInputs(folder.uri(), store, 0, evalId, draft.attempt == null ? 1 : draft.attempt);
         Job evaluator = jobs.of(Role.EVALUATOR).current(resource, context).orElse(null);
         if (evaluator == null) {
             evaluator = jobs.create(resource, context, Role.EVALUATOR, inputs);
@@ -60,6 +68,9 @@ final class EvaluationStage {
         Job activeJob = merge != null ? merge : evaluator;
         PodDiagnosis pods = RunPods.diagnose(context, active, activeJob);
         RunPods.podsHealthy(draft, pods, active);
+        Optional<String> queue = Kueue.queueName(resource);
+        draft.queue = queue.map(q -> QueueTracker.observe(q, activeJob, draft.queue, pods.anyPods(),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())).orElse(null);
         EvaluationStatus before = draft.evaluation;
         draft.evaluation = new EvaluationStatus(evalId, evaluator.getMetadata().getName(),
                 merge == null ? null : merge.getMetadata().getName(), shards,
@@ -68,20 +79,38 @@ final class EvaluationStage {
 
         switch (activeState.state()) {
             case FAILED -> {
+                boolean deadline = "DeadlineExceeded".equals(activeState.reason());
+                String reason = deadline ? "DeadlineExceeded" : "EvaluationFailed";
                 String message = active.label() + " Job " + activeJob.getMetadata().getName() + " failed ("
                         + activeState.reason() + (activeState.message() == null ? "" : ": " + activeState.message()) + ")"
+                        + (deadline ? "; it ran longer than " + activeJob.getSpec().getActiveDeadlineSeconds()
+                                + " s (spec.evaluation.activeDeadlineSeconds)" : "")
                         + pods.lastFailure().map(p -> "; last pod: " + p.message()).orElse("");
-                draft.evaluated(Condition.FALSE, "EvaluationFailed", message);
-                draft.phase(Phase.Failed, false, "EvaluationFailed", message);
+                draft.evaluated(Condition.FALSE, reason, message);
+                draft.phase(Phase.Failed, false, reason, message);
                 return false;
             }
             case SUSPENDED -> {
+                if (queue.isPresent()) {
+                    draft.evaluated(Condition.UNKNOWN, draft.queue.state(), "the " + active.label() + " Job waits for Kueue");
+                    draft.phase(Phase.Evaluating, true, draft.queue.state(), TrainerStage.queueMessage(draft.queue, activeJob));
+                    return false;
+                }
                 draft.evaluated(Condition.UNKNOWN, "Suspended", "evaluation is suspended");
                 draft.phase(Phase.Suspended, true, "Suspended", "spec.suspend is true: the evaluation stopped; set it "
                         + "to false to resume");
                 return false;
             }
             case RUNNING, ABSENT -> {
+                Duration timeout = pendingTimeout(resource);
+                Optional<PodProblem> stuck = RunPods.stuck(pods, activeJob, draft.queue, timeout);
+                if (stuck.isPresent()) {
+                    String message = RunPods.stuckMessage(active, stuck.get(), timeout,
+                            "spec.evaluation.pendingTimeoutSeconds");
+                    draft.evaluated(Condition.FALSE, stuck.get().reason(), message);
+                    draft.phase(Phase.Failed, false, stuck.get().reason(), message);
+                    return false;
+                }
                 draft.evaluated(Condition.UNKNOWN, "Evaluating", active.label() + " Job "
                         + activeJob.getMetadata().getName() + " is running");
                 draft.phase(Phase.Evaluating, true, "Evaluating", shards > 1
@@ -113,6 +142,11 @@ final class EvaluationStage {
                 return true;
             }
         }
+    }
+
+    private Duration pendingTimeout(MdeqTrainingJob resource) {
+        Long seconds = resource.getSpec().evaluationOrDefault().pendingTimeoutSeconds();
+        return seconds != null ? Duration.ofSeconds(seconds) : config.evaluator().pendingTimeout();
     }
 
     private static Optional<ReportSummary> readReport(MdeqTrainingJob resource, RunFolder folder, String evalId) {

@@ -44,8 +44,9 @@ import org.jboss.logging.Logger;
 /**
  * Reconciles MdeqTrainingJobs: observe (child Jobs and pods from informers, the heartbeat from the
  * run folder) -> validate -> act ({@link RunLifecycle}) -> build the status in one place
- * ({@link StatusDraft}) and patch it only when it changed. A refused spec becomes {@code Ready=False}
- * with reason InvalidSpec / ConfigConflict and a Warning event, never an exception loop.
+ * ({@link StatusDraft}) and patch it only when it changed. A refused spec becomes {@code Ready=False},
+ * {@code Stalled=True} with reason InvalidSpec / PolicyViolation / ConfigConflict and a Warning event,
+ * never an exception loop.
  *
  * <p>The reconciler sees every event, deletions included, so that it can keep a finalizer only on
  * resources whose run data is to be deleted ({@code dataPolicyOnDelete: Delete}).
@@ -120,7 +121,11 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
         } catch (InvalidSpecException e) {
             result = "invalid";
             metrics.error(e.reason());
-            draft.notReady(e.reason(), e.getMessage());
+            if (e.recheck()) {
+                draft.notReady(e.reason(), e.getMessage());
+            } else {
+                draft.refuse(e.reason(), e.getMessage());
+            }
             next = e.recheck() ? Optional.of(config.invalidSpecRecheck()) : Optional.empty();
         } catch (StorageException e) {
             result = "error";
@@ -137,7 +142,7 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
         if (status.equals(previous)) {
             control = UpdateControl.noUpdate();
         } else {
-            StatusEvents.record(events, resource, previous, status);
+            StatusEvents.record(events, resource, previous, status, draft.healthy());
             resource.setStatus(status);
             control = UpdateControl.patchStatus(resource);
         }

@@ -3,9 +3,11 @@ package dev.mdeq.operator.reconciler;
 import dev.mdeq.operator.api.MdeqTrainingJob;
 import dev.mdeq.operator.dependent.ChildJob;
 import dev.mdeq.operator.dependent.JobInputs;
+import dev.mdeq.operator.dependent.Labels;
 import dev.mdeq.operator.dependent.Role;
 import dev.mdeq.operator.events.EventRecorder;
 import dev.mdeq.operator.metrics.OperatorMetrics;
+import dev.mdeq.operator.queue.Kueue;
 import dev.mdeq.operator.status.JobState;
 import dev.mdeq.operator.status.StatusDraft;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -16,7 +18,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Acting on the run's Jobs: create one, carry spec.suspend over to it, delete them all after the TTL. */
+/**
+ * Acting on the run's Jobs: create one, carry spec.suspend over to it (unless Kueue owns it), delete
+ * the unfinished ones of a failed run, delete them all after the TTL.
+ */
 final class RunJobs {
     private final ChildJobs jobs;
     private final EventRecorder events;
@@ -44,11 +49,17 @@ final class RunJobs {
         return job;
     }
 
-    /** spec.suspend is the only thing the operator ever changes on an existing Job (Job.spec.suspend). */
+    /**
+     * spec.suspend is the only thing the operator ever changes on an existing Job (Job.spec.suspend),
+     * and only for a run without a Kueue queue: Kueue owns a queued Job's spec.suspend.
+     */
     void syncSuspend(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, Job job) {
+        if (Kueue.queueName(resource).isPresent()) {
+            return;
+        }
         boolean wanted = resource.getSpec().suspended();
         JobState state = JobState.of(job);
-        if (state.state() == JobState.State.SUCCEEDED || state.state() == JobState.State.FAILED) {
+        if (state.state().finished()) {
             return;
         }
         if (Boolean.TRUE.equals(job.getSpec().getSuspend()) != wanted) {
@@ -69,6 +80,23 @@ final class RunJobs {
         }
     }
 
+    /**
+     * A run that failed while a Job of it was still active (a pod that could not start within its
+     * pending timeout): that Job is deleted, so that no pod keeps waiting for (or holding) a node or
+     * a queue's quota. Done once the Failed status is stored (on the next look), never before.
+     */
+    void stopUnfinished(MdeqTrainingJob resource, Context<MdeqTrainingJob> context) {
+        for (ChildJob child : jobs.all()) {
+            Optional<Job> job = child.current(resource, context);
+            if (job.isPresent() && job.get().getMetadata().getDeletionTimestamp() == null
+                    && !JobState.of(job.get()).state().finished()) {
+                context.getClient().resource(job.get()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+                events.normal(resource, "JobDeleted", "the run failed while Job " + job.get().getMetadata().getName()
+                        + " was still active: deleted it and its pods");
+            }
+        }
+    }
+
     /** ttlSecondsAfterFinished: deletes the Jobs (and their pods) once the run has been over that long. */
     Optional<Duration> expireChildren(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, StatusDraft draft) {
         Long ttl = resource.getSpec().ttlSecondsAfterFinished();
@@ -80,13 +108,16 @@ final class RunJobs {
         if (!left.isNegative() && !left.isZero()) {
             return Optional.of(left);
         }
+        // Every Job of the run, those of earlier attempts too (the informers look only at the current ones).
+        List<Job> children = context.getClient().batch().v1().jobs().inNamespace(resource.getMetadata().getNamespace())
+                .withLabel(Labels.TRAINING_JOB, resource.getMetadata().getName()).list().getItems().stream()
+                .filter(job -> job.getMetadata().getOwnerReferences().stream()
+                        .anyMatch(owner -> owner.getUid().equals(resource.getMetadata().getUid())))
+                .toList();
         int deleted = 0;
-        for (ChildJob child : jobs.all()) {
-            Optional<Job> job = child.current(resource, context);
-            if (job.isPresent()) {
-                context.getClient().resource(job.get()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-                deleted++;
-            }
+        for (Job job : children) {
+            context.getClient().resource(job).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+            deleted++;
         }
         draft.childrenDeleted = true;
         events.normal(resource, "ChildrenDeleted", "ttlSecondsAfterFinished (" + ttl + " s) passed: deleted " + deleted

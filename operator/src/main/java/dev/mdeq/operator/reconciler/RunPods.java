@@ -3,6 +3,7 @@ package dev.mdeq.operator.reconciler;
 import dev.mdeq.operator.api.Condition;
 import dev.mdeq.operator.api.MdeqTrainingJob;
 import dev.mdeq.operator.api.PodFailure;
+import dev.mdeq.operator.api.QueueStatus;
 import dev.mdeq.operator.dependent.Labels;
 import dev.mdeq.operator.dependent.Role;
 import dev.mdeq.operator.status.JobState;
@@ -15,6 +16,10 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -34,6 +39,39 @@ final class RunPods {
             draft.podsHealthy(Condition.TRUE, "Healthy", pods.anyRunning() ? "the " + role.label() + " pod is running"
                     : "no " + role.label() + " pod has a problem");
         }
+    }
+
+    /**
+     * The run fails when a Job's pods could not start within the pending timeout: the problem that
+     * kept them (Unschedulable, ImagePullBackOff, FailedCreate, ...), once it lasted that long. The
+     * wait counts from when the Job started, was created or was last admitted by Kueue, whichever is
+     * latest (a Job waiting in its queue is not pending).
+     */
+    static Optional<PodProblem> stuck(PodDiagnosis pods, Job job, QueueStatus queue, Duration timeout) {
+        Instant since = latest(job.getStatus() == null ? null : job.getStatus().getStartTime(),
+                job.getMetadata().getCreationTimestamp(), queue == null ? null : queue.lastAdmissionTime());
+        return pods.stuckLongerThan(timeout, since, Instant.now());
+    }
+
+    /** The message of a pending-timeout failure, naming the field that sets the timeout. */
+    static String stuckMessage(Role role, PodProblem problem, Duration timeout, String field) {
+        return "the " + role.label() + " pod could not start within " + timeout.toSeconds() + " s (" + field
+                + "), so the run failed: " + problem.message();
+    }
+
+    private static Instant latest(String... times) {
+        Instant out = null;
+        for (String time : times) {
+            try {
+                Instant t = time == null ? null : OffsetDateTime.parse(time).toInstant();
+                if (t != null && (out == null || t.isAfter(out))) {
+                    out = t;
+                }
+            } catch (DateTimeParseException e) {
+                // an unreadable time does not count
+            }
+        }
+        return out;
     }
 
     static PodFailure podFailure(PodProblem problem) {

@@ -42,11 +42,15 @@ final class RunStart {
         this.jobs = jobs;
     }
 
-    /** Validates, writes config.yaml (or finds an equal one) and creates the trainer Job. */
+    /**
+     * Validates, writes config.yaml (or finds an equal one) and creates the trainer Job of the current
+     * attempt (a retry of a failed run starts here too, with the run's config.yaml already there).
+     */
     Job start(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, StatusDraft draft, StoreTarget store,
             RunFolder folder) {
         ResolvedRun run = validator.validate(resource);
-        JobInputs inputs = new JobInputs(folder.uri(), store, run.shutdownGraceSeconds(), EvaluationStage.evalId(resource));
+        JobInputs inputs = new JobInputs(folder.uri(), store, run.shutdownGraceSeconds(), EvaluationStage.evalId(resource),
+                draft.attempt == null ? 1 : draft.attempt);
         // Every role's pod template is checked now, before anything is written or created.
         jobs.all().forEach(job -> job.desired(resource, inputs));
         String sha = run.config().sha256();

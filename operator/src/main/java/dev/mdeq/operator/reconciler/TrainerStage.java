@@ -5,10 +5,14 @@ import dev.mdeq.operator.api.MdeqTrainingJob;
 import dev.mdeq.operator.api.Phase;
 import dev.mdeq.operator.api.PodFailure;
 import dev.mdeq.operator.api.ProgressStatus;
+import dev.mdeq.operator.api.QueueStatus;
 import dev.mdeq.operator.api.TrainerStatus;
+import dev.mdeq.operator.config.OperatorConfig;
 import dev.mdeq.operator.dependent.Role;
 import dev.mdeq.operator.events.EventRecorder;
 import dev.mdeq.operator.metrics.OperatorMetrics;
+import dev.mdeq.operator.queue.Kueue;
+import dev.mdeq.operator.queue.QueueTracker;
 import dev.mdeq.operator.refusal.Reasons;
 import dev.mdeq.operator.status.JobState;
 import dev.mdeq.operator.status.PodDiagnosis;
@@ -21,6 +25,9 @@ import dev.mdeq.runstore.run.RunLayout;
 import dev.mdeq.runstore.storage.StorageException;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -33,10 +40,12 @@ final class TrainerStage {
 
     private final EventRecorder events;
     private final OperatorMetrics metrics;
+    private final OperatorConfig config;
 
-    TrainerStage(EventRecorder events, OperatorMetrics metrics) {
+    TrainerStage(EventRecorder events, OperatorMetrics metrics, OperatorConfig config) {
         this.events = events;
         this.metrics = metrics;
+        this.config = config;
     }
 
     /** Follows the trainer; true when training succeeded. */
@@ -66,6 +75,9 @@ final class TrainerStage {
                 progress.map(Progress::resumedFrom).orElse(before == null ? null : before.resumedFrom()),
                 lastFailure);
         RunPods.podsHealthy(draft, pods, Role.TRAINER);
+        Optional<String> queue = Kueue.queueName(resource);
+        draft.queue = queue.map(q -> QueueTracker.observe(q, job, draft.queue, pods.anyPods(),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())).orElse(null);
 
         switch (state.state()) {
             case SUCCEEDED -> {
@@ -79,6 +91,11 @@ final class TrainerStage {
                 return false;
             }
             case SUSPENDED -> {
+                if (queue.isPresent()) {
+                    draft.trained(Condition.UNKNOWN, draft.queue.state(), "the trainer Job waits for Kueue");
+                    draft.phase(Phase.Pending, true, draft.queue.state(), queueMessage(draft.queue, job));
+                    return false;
+                }
                 draft.trained(Condition.UNKNOWN, "Suspended", "training is suspended");
                 draft.phase(Phase.Suspended, true, "Suspended", "spec.suspend is true: the trainer stopped after "
                         + "writing a checkpoint; set it to false to resume from there");
@@ -86,17 +103,39 @@ final class TrainerStage {
             }
             default -> {
                 draft.trained(Condition.UNKNOWN, "Training", "trainer Job " + job.getMetadata().getName() + " is running");
-                if (pods.anyRunning()) {
+                Duration timeout = pendingTimeout(resource);
+                Optional<PodProblem> stuck = RunPods.stuck(pods, job, draft.queue, timeout);
+                if (stuck.isPresent()) {
+                    String message = RunPods.stuckMessage(Role.TRAINER, stuck.get(), timeout,
+                            "spec.trainer.pendingTimeoutSeconds");
+                    draft.trained(Condition.FALSE, stuck.get().reason(), message);
+                    draft.phase(Phase.Failed, false, stuck.get().reason(), message);
+                } else if (pods.anyRunning()) {
                     draft.phase(Phase.Training, true, "Training", trainingMessage(draft.progress));
                 } else {
                     Optional<PodProblem> problem = pods.current();
-                    draft.phase(Phase.Pending, false, problem.map(PodProblem::reason).orElse("PodStarting"),
+                    draft.phase(Phase.Pending, problem.isEmpty(), problem.map(PodProblem::reason).orElse("PodStarting"),
                             problem.map(PodProblem::message).orElse("waiting for the trainer pod of Job "
                                     + job.getMetadata().getName() + " to start"));
                 }
                 return false;
             }
         }
+    }
+
+    private Duration pendingTimeout(MdeqTrainingJob resource) {
+        Long seconds = resource.getSpec().trainerOrDefault().pendingTimeoutSeconds();
+        return seconds != null ? Duration.ofSeconds(seconds) : config.trainer().pendingTimeout();
+    }
+
+    /** What a Job waiting for Kueue waits for. */
+    static String queueMessage(QueueStatus queue, Job job) {
+        String name = job.getMetadata().getName();
+        return QueueStatus.PREEMPTED.equals(queue.state())
+                ? "Kueue suspended Job " + name + " after admitting it (preempted or evicted; " + queue.preemptions()
+                        + " time(s)); its pods stopped after a checkpoint and it resumes from there when the LocalQueue "
+                        + queue.name() + " admits it again"
+                : "Job " + name + " waits in the Kueue LocalQueue " + queue.name() + " for admission";
     }
 
     private static String[] trainerFailure(Job job, JobState state, PodFailure lastFailure) {

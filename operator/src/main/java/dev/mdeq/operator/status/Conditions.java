@@ -10,7 +10,12 @@ import java.util.List;
  * new values.
  */
 public final class Conditions {
+    /** True once the run succeeded (what {@code kubectl wait --for=condition=Ready} waits for). */
     public static final String READY = "Ready";
+    /** kstatus: True while the operator still has work to do (Pending, Training, Evaluating). */
+    public static final String RECONCILING = "Reconciling";
+    /** kstatus: True when nothing happens without a change: the run failed, or its spec is refused. */
+    public static final String STALLED = "Stalled";
     public static final String PODS_HEALTHY = "PodsHealthy";
     public static final String TRAINED = "Trained";
     public static final String EVALUATED = "Evaluated";

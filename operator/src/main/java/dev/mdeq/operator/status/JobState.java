@@ -21,7 +21,14 @@ public record JobState(State state, String reason, String message, int failedPod
                        String completionTime) {
 
     /** Where a Job is. */
-    public enum State { ABSENT, SUSPENDED, RUNNING, SUCCEEDED, FAILED }
+    public enum State {
+        ABSENT, SUSPENDED, RUNNING, SUCCEEDED, FAILED;
+
+        /** True when the Job succeeded or failed. */
+        public boolean finished() {
+            return this == SUCCEEDED || this == FAILED;
+        }
+    }
 
     public static final JobState ABSENT = new JobState(State.ABSENT, null, null, 0, 0, null, null);
 

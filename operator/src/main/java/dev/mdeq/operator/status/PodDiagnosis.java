@@ -48,6 +48,11 @@ public final class PodDiagnosis {
                 && (phase(p) == null || "Pending".equals(phase(p)) || "Running".equals(phase(p))));
     }
 
+    /** True when the Job has pods (in any phase). */
+    public boolean anyPods() {
+        return !pods.isEmpty();
+    }
+
     /** True when some pod of the Job is running. */
     public boolean anyRunning() {
         return pods.stream().anyMatch(p -> "Running".equals(phase(p)) && p.getMetadata().getDeletionTimestamp() == null);
@@ -89,6 +94,43 @@ public final class PodDiagnosis {
         }
         Instant newestPod = pods.isEmpty() ? null : PodCreationFailure.seconds(creation(pods.get(pods.size() - 1)));
         return newestPod == null || creationFailure.time().isAfter(newestPod);
+    }
+
+    /**
+     * The problem of a Job none of whose pods runs, when it has lasted longer than {@code timeout}: the
+     * newest pod waits (unschedulable, image pull errors) or the Job controller cannot create one. The
+     * wait is counted from the newest pod's creation while it is pending, else from the later of
+     * {@code waitingSince} (when the Job started or was admitted) and the newest pod's end.
+     */
+    public Optional<PodProblem> stuckLongerThan(java.time.Duration timeout, Instant waitingSince, Instant now) {
+        if (anyRunning()) {
+            return Optional.empty();
+        }
+        Optional<PodProblem> problem = current().filter(p -> !p.terminated());
+        if (problem.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant since = waitingSince;
+        if (!pods.isEmpty()) {
+            Pod newest = pods.get(pods.size() - 1);
+            Instant mark = PodCreationFailure.seconds("Pending".equals(phase(newest)) || phase(newest) == null
+                    ? creation(newest) : endedAt(newest));
+            if (mark != null && (since == null || mark.isAfter(since))) {
+                since = mark;
+            }
+        }
+        return since != null && !since.plus(timeout).isAfter(now) ? problem : Optional.empty();
+    }
+
+    /** When the pod's container terminated, else when the pod was created. */
+    private static String endedAt(Pod pod) {
+        for (ContainerStatus container : containers(pod)) {
+            ContainerStateTerminated terminated = container.getState() == null ? null : container.getState().getTerminated();
+            if (terminated != null && terminated.getFinishedAt() != null) {
+                return terminated.getFinishedAt();
+            }
+        }
+        return creation(pod);
     }
 
     /** The newest pod that ended without success, and why. */

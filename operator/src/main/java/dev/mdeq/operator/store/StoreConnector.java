@@ -4,19 +4,23 @@ import dev.mdeq.operator.config.OperatorConfig;
 import dev.mdeq.runstore.storage.ObjectStore;
 import dev.mdeq.runstore.storage.RetryPolicy;
 import dev.mdeq.runstore.storage.ObjectStores;
+import dev.mdeq.runstore.storage.S3Credentials;
 import dev.mdeq.runstore.storage.S3Settings;
+import dev.mdeq.runstore.storage.Sha256;
 import dev.mdeq.runstore.storage.StoreUri;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Opens the object stores the operator reads and writes (run folders, experiment yamls), with the
- * endpoint and keys of the resource's store. S3 connections are kept per bucket, endpoint and
- * credentials (a rotated Secret gets a new one); the least recently used are closed beyond a bound.
+ * endpoint, keys (or, with web identity, the operator's own token and role) and CA bundle of the resource's
+ * store, all read through the API. S3 connections are kept per bucket, endpoint, credentials and CA bundle (a
+ * rotated Secret gets a new one); the least recently used are closed beyond a bound.
  * Every S3 call is bounded in time ({@code mdeq.store-calls.*}).
  */
 @ApplicationScoped
@@ -25,11 +29,13 @@ public class StoreConnector {
 
     private final KubernetesClient client;
     private final OperatorConfig.StoreCalls bounds;
+    private final OperatorConfig.WebIdentity webIdentity;
     private final Map<String, ObjectStore> open = new LinkedHashMap<>(16, 0.75f, true);
 
     public StoreConnector(KubernetesClient client, OperatorConfig config) {
         this.client = client;
         this.bounds = config.storeCalls();
+        this.webIdentity = config.store().webIdentity();
     }
 
     /** The run folder {@code <store>/runs/<namespace>/<name>} of a resource. */
@@ -50,17 +56,32 @@ public class StoreConnector {
             throw new IllegalArgumentException(uri + " is an s3:// URI but the run's store " + target.uri()
                     + " is a file: store, so there is no S3 endpoint or credentials to read it with");
         }
-        StoreCredentials credentials = StoreCredentials.read(client, namespace, target.credentialsSecret());
+        S3Credentials credentials;
+        String identity;
+        if (target.webIdentity()) {
+            // The operator's own token and role: it reaches every namespace's run folders, unlike the pods.
+            OperatorConfig.WebIdentity web = webIdentity;
+            credentials = new S3Credentials.WebIdentity(Path.of(web.operatorTokenFile()),
+                    web.operatorRoleArn().or(web::roleArn).orElse(null), "mdeq-operator",
+                    web.stsEndpoint().orElseThrow());
+            identity = "web|" + credentials;
+        } else {
+            StoreCredentials keys = StoreCredentials.read(client, namespace, target.credentialsSecret());
+            credentials = keys.keys();
+            identity = keys.fingerprint();
+        }
+        String caBundle = target.caBundle() == null ? null : StoreCaBundle.read(client, namespace, target.caBundle());
         StoreUri bucket = new StoreUri(StoreUri.S3, uri.bucket(), "");
         String key = String.join("|", bucket.toString(), target.endpoint(), target.region(),
-                Boolean.toString(target.pathStyle()), credentials.fingerprint());
+                Boolean.toString(target.pathStyle()), identity, caBundle == null ? "" : Sha256.hex(caBundle));
         ObjectStore store;
         synchronized (open) {
             store = open.get(key);
             if (store == null) {
-                S3Settings settings = S3Settings.of(target.endpoint(), credentials.accessKey(), credentials.secretKey())
+                S3Settings settings = S3Settings.of(target.endpoint(), credentials)
                         .withRegion(target.region())
                         .withPathStyle(target.pathStyle())
+                        .withCaBundle(caBundle)
                         .withTimeouts(bounds.connectTimeout(), bounds.ioTimeout())
                         .withRetry(reconcileRetry(bounds));
                 store = ObjectStores.open(bucket.toString(), settings);

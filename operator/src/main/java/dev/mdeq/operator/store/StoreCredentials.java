@@ -2,6 +2,7 @@ package dev.mdeq.operator.store;
 
 import dev.mdeq.runstore.storage.Sha256;
 import dev.mdeq.operator.refusal.InvalidSpecException;
+import dev.mdeq.runstore.storage.S3Credentials;
 import dev.mdeq.runstore.storage.S3Settings;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,22 +10,21 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
 /**
- * S3 keys read from the resource's credentials Secret. {@link #toString()} shows neither key, and
- * no message built here contains a value of the Secret.
+ * S3 keys read from the resource's credentials Secret, with the session token of temporary keys when the
+ * Secret has one. {@link #toString()} shows no value, and no message built here contains a value of the Secret.
  */
 public final class StoreCredentials {
-    /** The Secret's keys, mounted as files of these names into the pods. */
+    /** The Secret's required keys, mounted as files of these names into the pods. */
     public static final List<String> KEYS = List.of(S3Settings.ACCESS_KEY_ID, S3Settings.SECRET_ACCESS_KEY);
+    /** The Secret's optional key for temporary keys, mounted as a file of this name when present. */
+    public static final String SESSION_TOKEN_KEY = S3Settings.SESSION_TOKEN;
 
-    private final String accessKey;
-    private final String secretKey;
+    private final S3Credentials.Keys keys;
 
-    private StoreCredentials(String accessKey, String secretKey) {
-        this.accessKey = accessKey;
-        this.secretKey = secretKey;
+    private StoreCredentials(S3Credentials.Keys keys) {
+        this.keys = keys;
     }
 
     /** Reads and checks the Secret; fails naming the Secret and the missing keys only. */
@@ -34,22 +34,12 @@ public final class StoreCredentials {
             throw InvalidSpecException.reference("the credentials Secret " + namespace + "/" + secretName
                     + " (spec.store.credentialsSecret) does not exist; create it with the keys " + String.join(" and ", KEYS));
         }
-        Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
-        Map<String, String> stringData = secret.getStringData() == null ? Map.of() : secret.getStringData();
         List<String> missing = new ArrayList<>();
         String[] values = new String[KEYS.size()];
         for (int i = 0; i < KEYS.size(); i++) {
-            String key = KEYS.get(i);
-            String value = stringData.get(key);
-            if (value == null && data.get(key) != null) {
-                try {
-                    value = new String(Base64.getDecoder().decode(data.get(key)), StandardCharsets.UTF_8).trim();
-                } catch (IllegalArgumentException e) {
-                    value = null;
-                }
-            }
+            String value = value(secret, KEYS.get(i));
             if (value == null || value.isBlank()) {
-                missing.add(key);
+                missing.add(KEYS.get(i));
             }
             values[i] = value;
         }
@@ -58,20 +48,32 @@ public final class StoreCredentials {
                     + " has no (valid, non-empty) " + String.join(" and ", missing) + "; it needs the keys "
                     + String.join(" and ", KEYS));
         }
-        return new StoreCredentials(values[0], values[1]);
+        return new StoreCredentials(new S3Credentials.Keys(values[0], values[1], value(secret, SESSION_TOKEN_KEY)));
     }
 
-    public String accessKey() {
-        return accessKey;
+    /** A key's value (from stringData or base64 data), trimmed, or null when absent or not base64. */
+    static String value(Secret secret, String key) {
+        String value = secret.getStringData() == null ? null : secret.getStringData().get(key);
+        String encoded = secret.getData() == null ? null : secret.getData().get(key);
+        if (value == null && encoded != null) {
+            try {
+                value = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8).trim();
+            } catch (IllegalArgumentException e) {
+                value = null;
+            }
+        }
+        return value;
     }
 
-    public String secretKey() {
-        return secretKey;
+    /** The keys (and session token) for the S3 client. */
+    public S3Credentials.Keys keys() {
+        return keys;
     }
 
-    /** A digest of both keys: tells a rotated Secret from the old one without keeping it readable. */
+    /** A digest of the keys and token: tells a rotated Secret from the old one without keeping it readable. */
     String fingerprint() {
-        return Sha256.hex(accessKey + '\0' + secretKey);
+        return Sha256.hex(keys.accessKey() + '\0' + keys.secretKey() + '\0'
+                + (keys.sessionToken() == null ? "" : keys.sessionToken()));
     }
 
     @Override

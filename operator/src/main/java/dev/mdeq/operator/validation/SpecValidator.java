@@ -11,6 +11,8 @@ import dev.mdeq.operator.api.MdeqTrainingJobSpec;
 import dev.mdeq.operator.api.TrainerSpec;
 import dev.mdeq.operator.api.WeightsSpec;
 import dev.mdeq.operator.config.OperatorConfig;
+import dev.mdeq.operator.store.StoreCaBundle;
+import dev.mdeq.operator.queue.Kueue;
 import dev.mdeq.operator.store.StoreCredentials;
 import dev.mdeq.operator.store.StoreTarget;
 import dev.mdeq.runstore.storage.StoreUri;
@@ -80,8 +82,16 @@ public class SpecValidator {
             }
         }
         checkEvaluation(spec.evaluationOrDefault());
-        if (store.isS3()) {
+        positive("spec.trainer.pendingTimeoutSeconds", spec.trainerOrDefault().pendingTimeoutSeconds());
+        Kueue.validate(job);
+        Kueue.suspendConflict(job).ifPresent(refusal -> {
+            throw InvalidSpecException.spec(refusal);
+        });
+        if (store.isS3() && !store.webIdentity()) {
             StoreCredentials.read(client, namespace, store.credentialsSecret());
+        }
+        if (store.caBundle() != null) {
+            StoreCaBundle.read(client, namespace, store.caBundle());
         }
 
         ExperimentSource.Yaml yaml = experiments.read(spec.experiment(), namespace, store);
@@ -191,6 +201,8 @@ public class SpecValidator {
             require(!evaluation.scales().isEmpty() && evaluation.scales().stream().allMatch(s -> s != null && s > 0),
                     "spec.evaluation.scales must be positive numbers, got " + evaluation.scales());
         }
+        positive("spec.evaluation.pendingTimeoutSeconds", evaluation.pendingTimeoutSeconds());
+        positive("spec.evaluation.activeDeadlineSeconds", evaluation.activeDeadlineSeconds());
         evaluation.chosenCheckpoint().ifPresent(checkpoint -> require(
                 checkpoint.matches(EvaluationSpec.CHECKPOINT_PATTERN),
                 "spec.evaluation.checkpoint must be best, latest or a checkpoint folder such as step-000000001200 "
@@ -202,6 +214,12 @@ public class SpecValidator {
         StoreUri parsed = StoreTarget.parse(field, uri);
         require(!parsed.isS3() || store.isS3(), field + " " + uri + " is in S3 but the run's store " + store.uri()
                 + " is a file: store, which gives the pods no S3 endpoint or credentials");
+    }
+
+    /** A number of seconds, when set, is at least 1. */
+    private static void positive(String field, Long seconds) {
+        require(seconds == null || seconds >= 1, field + " must be a whole number of seconds of at least 1 (or left "
+                + "out for the operator's default), got " + seconds);
     }
 
     private static String python(boolean value) {

@@ -39,6 +39,11 @@ final class Retrier {
             } catch (StorageException e) {
                 throw e;
             } catch (Exception e) {
+                for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                    if (cause instanceof StorageException own) {
+                        throw own; // ours, from inside the client (a web identity token file that cannot be read)
+                    }
+                }
                 long elapsed = System.nanoTime() - startNanos;
                 if (!S3Errors.isTransient(e) || Thread.currentThread().isInterrupted()) {
                     throw errors.fail(operation, objectName, e, number, elapsed);

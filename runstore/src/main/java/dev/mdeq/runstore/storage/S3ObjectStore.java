@@ -286,7 +286,7 @@ public final class S3ObjectStore implements ObjectStore {
         Connection(String bucket, S3Settings settings, Dns dns) {
             this.bucket = bucket;
             this.settings = settings;
-            this.errors = new S3Errors(settings.endpoint(), bucket, settings.secretKey());
+            this.errors = new S3Errors(settings.endpoint(), bucket, settings.credentials());
             this.retrier = new Retrier(settings.retry(), errors);
             OkHttpClient.Builder http = new OkHttpClient.Builder()
                     .connectTimeout(settings.connectTimeout())
@@ -296,11 +296,17 @@ public final class S3ObjectStore implements ObjectStore {
             if (dns != null) {
                 http.dns(dns);
             }
+            if (settings.caBundle() != null) {
+                CaBundle trust = CaBundle.parse(settings.caBundle(), "the CA bundle of " + settings.endpoint());
+                http.sslSocketFactory(trust.sslContext().getSocketFactory(), trust.trustManager());
+            }
+            OkHttpClient httpClient = http.build();
             this.client = MinioClient.builder()
                     .endpoint(settings.endpoint())
                     .region(settings.region())
-                    .credentials(settings.accessKey(), settings.secretKey())
-                    .httpClient(http.build(), true)
+                    // STS exchanges (web identity) go through the same client: same timeouts and CA bundle.
+                    .credentialsProvider(settings.credentials().provider(httpClient))
+                    .httpClient(httpClient, true)
                     .build();
             if (settings.pathStyle()) {
                 client.disableVirtualStyleEndpoint();

@@ -25,7 +25,26 @@ import org.junit.jupiter.api.Test;
 /** Which S3 failures are retried, and how the retry loop counts attempts and time. */
 class S3ErrorsTest {
     static final String SECRET = "super-secret-value-123";
-    final S3Errors errors = new S3Errors("http://minio:9000", "bucket", SECRET);
+    static final String SESSION_TOKEN = "session-token-value-456";
+    final S3Errors errors = new S3Errors("http://minio:9000", "bucket", new S3Credentials.Keys("id", SECRET,
+            SESSION_TOKEN));
+
+    @Test
+    void stsFailuresAreTransientOnlyForServerErrorsAndBrokenConnections() {
+        assertTrue(S3Errors.isTransient(new java.security.ProviderException("STS service failed with HTTP status code 503")));
+        assertTrue(S3Errors.isTransient(new java.security.ProviderException("x", new ConnectException("refused"))));
+        assertFalse(S3Errors.isTransient(new java.security.ProviderException("STS service failed with HTTP status code 403")));
+        StorageException e = errors.fail("put", "k", new java.security.ProviderException(
+                "STS service failed with HTTP status code 400"), 1, 0);
+        assertEquals(StorageException.Kind.ACCESS_DENIED, e.kind());
+        assertTrue(e.getMessage().contains("AssumeRoleWithWebIdentity"), e.getMessage());
+    }
+
+    @Test
+    void theSessionTokenIsRedactedLikeTheSecretKey() {
+        String redacted = errors.redact("signed with " + SECRET + " and " + SESSION_TOKEN);
+        assertFalse(redacted.contains(SECRET) || redacted.contains(SESSION_TOKEN), redacted);
+    }
 
     @Test
     void networkErrorsTimeoutsServerErrorsAndThrottlingAreTransient() {

@@ -3,6 +3,7 @@ package dev.mdeq.runstore.storage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,8 +30,10 @@ class S3SettingsTest {
                 "MDEQ_S3_CREDENTIALS_DIR", secret.toString(),
                 "AWS_ACCESS_KEY_ID", "from-env-id",
                 "AWS_SECRET_ACCESS_KEY", "from-env-secret"));
-        assertEquals("from-file-id", settings.accessKey());
-        assertEquals("from-file-secret", settings.secretKey());
+        S3Credentials.Keys keys = assertInstanceOf(S3Credentials.Keys.class, settings.credentials());
+        assertEquals("from-file-id", keys.accessKey());
+        assertEquals("from-file-secret", keys.secretKey());
+        assertNull(keys.sessionToken());
         assertEquals("http://minio:9000", settings.endpoint());
         assertEquals("us-east-1", settings.region());
         assertTrue(settings.pathStyle());
@@ -49,7 +52,7 @@ class S3SettingsTest {
         assertEquals("https://s3.eu-west-1.amazonaws.com", settings.endpoint());
         assertEquals("eu-west-1", settings.region());
         assertFalse(settings.pathStyle());
-        assertEquals("id", settings.accessKey());
+        assertEquals("id", ((S3Credentials.Keys) settings.credentials()).accessKey());
     }
 
     @Test

@@ -61,6 +61,8 @@ public final class S3TestServer implements AutoCloseable {
     private final String secretKey;
     private final String bucket;
     private final String endpoint;
+    private final TestCertificate certificate;
+    private final boolean acceptSessionTokens;
     private boolean running;
 
     private S3TestServer(Builder builder) throws Exception {
@@ -77,8 +79,11 @@ public final class S3TestServer implements AutoCloseable {
             this.blobStore = BlobStores.create("filesystem", properties);
         }
         this.virtualHostDomain = builder.virtualHostDomain;
+        this.acceptSessionTokens = builder.acceptSessionTokens;
+        this.certificate = builder.https ? TestCertificate.create("127.0.0.1") : null;
         startProxy(0);
-        this.endpoint = "http://127.0.0.1:" + proxy.getPort();
+        this.endpoint = certificate == null ? "http://127.0.0.1:" + proxy.getPort()
+                : "https://127.0.0.1:" + proxy.getSecurePort();
         createBucket(bucket);
     }
 
@@ -86,10 +91,18 @@ public final class S3TestServer implements AutoCloseable {
         S3Proxy.Builder proxyBuilder = S3Proxy.builder()
                 .blobStore(blobStore)
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-                .endpoint(URI.create("http://127.0.0.1:" + port))
                 .stopTimeout(0);
+        if (certificate == null) {
+            proxyBuilder.endpoint(URI.create("http://127.0.0.1:" + port));
+        } else {
+            proxyBuilder.secureEndpoint(URI.create("https://127.0.0.1:" + port))
+                    .keyStore(certificate.keyStore().toString(), TestCertificate.PASSWORD);
+        }
         if (virtualHostDomain != null) {
             proxyBuilder.virtualHost(virtualHostDomain);
+        }
+        if (acceptSessionTokens) {
+            proxyBuilder.ignoreUnknownHeaders(true);
         }
         proxy = proxyBuilder.build();
         proxy.start();
@@ -119,6 +132,8 @@ public final class S3TestServer implements AutoCloseable {
         private String bucket = BUCKET;
         private boolean onDisk;
         private String virtualHostDomain;
+        private boolean https;
+        private boolean acceptSessionTokens;
 
         private Builder() {
         }
@@ -148,6 +163,25 @@ public final class S3TestServer implements AutoCloseable {
         /** Also serves virtual-host requests ({@code bucket.DOMAIN:port}); the client must resolve DOMAIN. */
         public Builder virtualHostDomain(String domain) {
             this.virtualHostDomain = domain;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS only, with a certificate for 127.0.0.1 from a CA made for this server (see
+         * {@link #caPem()}), which no JVM trusts by default.
+         */
+        public Builder https() {
+            this.https = true;
+            return this;
+        }
+
+        /**
+         * Accepts requests signed with temporary keys: s3proxy refuses the x-amz-security-token header
+         * (501 NotImplemented) unless told to ignore headers it does not know. It still checks the signature,
+         * which covers the header, but it takes any token.
+         */
+        public Builder acceptSessionTokens() {
+            this.acceptSessionTokens = true;
             return this;
         }
 
@@ -212,6 +246,14 @@ public final class S3TestServer implements AutoCloseable {
         return URI.create(endpoint).getPort();
     }
 
+    /** The PEM certificate to trust for an {@link Builder#https()} server. */
+    public String caPem() {
+        if (certificate == null) {
+            throw new IllegalStateException("not an https() server");
+        }
+        return certificate.pem();
+    }
+
     public String bucket() {
         return bucket;
     }
@@ -252,6 +294,9 @@ public final class S3TestServer implements AutoCloseable {
     public synchronized void close() {
         stop();
         blobStore.close();
+        if (certificate != null) {
+            certificate.delete();
+        }
         if (folder != null) {
             try (Stream<Path> files = Files.walk(folder)) {
                 files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
