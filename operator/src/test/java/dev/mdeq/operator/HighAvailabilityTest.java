@@ -88,6 +88,11 @@ class HighAvailabilityTest extends ReplicaTestBase {
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
                 .until(() -> reconciles(secondMetrics) == 0 && "first".equals(holder(operatorNamespace)));
         assertTrue(reconciles(firstMetrics) > 0);
+        // The standby is ready as the readiness probe sees it (started, informers healthy), so a rolling
+        // update that waits for the new replica's readiness goes on while another replica leads.
+        assertTrue(second.getRuntimeInfo().isStarted(), "the standby counts as started");
+        assertTrue(second.getRuntimeInfo().allEventSourcesAreHealthy(), "the standby's informers run: "
+                + second.getRuntimeInfo().unhealthyEventSources());
 
         first.stop();
         await().atMost(Duration.ofSeconds(10)).until(() -> "second".equals(holder(operatorNamespace)));
