@@ -45,7 +45,7 @@ class ExamplesTest {
     @Test
     void everyExampleIsAcceptedByTheCrd() {
         assertTrue(examples.keySet().containsAll(List.of("demo-seg-tiny", "cifar10-tiny", "cityscapes-small",
-                "cityscapes-small-from-imagenet", "cityscapes-small-queued", "cifar10-retry")), "examples: " + examples.keySet());
+                "cityscapes-small-from-imagenet", "cityscapes-small-queued", "cifar10-retry", "cifar10-shared-gpu")), "examples: " + examples.keySet());
         examples.forEach((name, example) -> {
             assertEquals("MdeqTrainingJob", example.path("kind").asText(), name);
             assertEquals(List.of(), crd.validateCreate(example), name);
@@ -58,6 +58,10 @@ class ExamplesTest {
         assertEquals("cityscapes/seg_mdeq_SMALL", examples.get("cityscapes-small").at("/spec/experiment/preset").asText());
         assertEquals("cifar10", examples.get("cifar10-tiny").at("/spec/dataset/format").asText());
         assertTrue(examples.get("cityscapes-small-from-imagenet").at("/spec/weights/pretrained").asText().startsWith("s3://"));
+        ObjectNode shared = examples.get("cifar10-shared-gpu");
+        assertEquals("nvidia", shared.at("/spec/trainer/podTemplate/spec/runtimeClassName").asText());
+        assertEquals("cache", shared.at("/spec/trainer/podTemplate/spec/volumes/0/name").asText());
+        assertEquals("cpu", shared.at("/spec/evaluation/mergePodTemplate/spec/nodeSelector/node-pool").asText());
         assertEquals("corp-ca", examples.get("demo-seg-tiny-private-ca").at("/spec/store/caBundle/configMap").asText());
         ObjectNode queued = examples.get("cityscapes-small-queued");
         assertEquals("gpu-team-a", queued.at("/spec/queueName").asText());
@@ -67,6 +71,16 @@ class ExamplesTest {
         assertEquals(600, retry.at("/spec/evaluation/pendingTimeoutSeconds").asInt());
         assertEquals(7200, retry.at("/spec/evaluation/activeDeadlineSeconds").asInt());
         assertEquals(1, retry.at("/spec/restartNonce").asInt());
+    }
+
+    @Test
+    void aPodTemplateIsKeptAsGivenAndNotPruned() {
+        // x-kubernetes-preserve-unknown-fields: the API server keeps the template whole; the operator checks it.
+        ObjectNode job = examples.get("cifar10-shared-gpu").deepCopy();
+        ((ObjectNode) job.at("/spec/trainer/podTemplate/spec")).put("anyField", "kept");
+        assertEquals(List.of(), crd.validateCreate(job));
+        assertRejected(spec -> trainer(spec).put("podTemplate", "runtimeClassName: nvidia"),
+                "spec.trainer.podTemplate: Invalid value: \"runtimeClassName: nvidia\": must be of type object");
     }
 
     @Test

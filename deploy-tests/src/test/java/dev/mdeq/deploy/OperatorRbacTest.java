@@ -47,14 +47,35 @@ class OperatorRbacTest {
 
     @Test
     void thePlainRoleGrantsWhatTheOperatorDeclares() {
-        Manifest role = Manifests.single(Manifests.load(RepoPaths.resolve("k8s/operator/rbac.yaml")), "Role");
-        assertEquals(needed(), RbacGrants.of(role));
+        List<Manifest> rbac = Manifests.load(RepoPaths.resolve("k8s/operator/rbac.yaml"));
+        assertEquals(needed(), RbacGrants.of(reconcilerRole(rbac)));
+        assertEquals(LEASES, RbacGrants.of(leaderElectionRole(rbac)));
     }
 
     @Test
     void theChartGrantsTheSameNamespacedAndClusterWide() {
-        assertEquals(needed(), RbacGrants.of(Manifests.single(ChartRender.render(""), "Role")));
-        assertEquals(needed(), RbacGrants.of(Manifests.single(ChartRender.render("rbac: {clusterWide: true}"), "ClusterRole")));
+        List<Manifest> namespaced = ChartRender.render("");
+        assertEquals(needed(), RbacGrants.of(reconcilerRole(namespaced)));
+        List<Manifest> clusterWide = ChartRender.render("rbac: {clusterWide: true}");
+        assertEquals(needed(), RbacGrants.of(Manifests.single(clusterWide, "ClusterRole")));
+        // Leader election: Leases only, in the release namespace only, whether the rest is cluster-wide or not.
+        for (List<Manifest> render : List.of(namespaced, clusterWide)) {
+            Manifest leases = leaderElectionRole(render);
+            assertEquals(ChartRender.NAMESPACE, leases.namespace());
+            assertEquals(LEASES, RbacGrants.of(leases));
+        }
+    }
+
+    /** What JOSDK's leader election checks it may do with the Lease (LeaderElectionManager). */
+    private static final Set<String> LEASES = Set.of("coordination.k8s.io|leases|get", "coordination.k8s.io|leases|create",
+            "coordination.k8s.io|leases|update");
+
+    private static Manifest reconcilerRole(List<Manifest> manifests) {
+        return Manifests.single(manifests.stream().filter(m -> !m.name().endsWith("-leader-election")).toList(), "Role");
+    }
+
+    private static Manifest leaderElectionRole(List<Manifest> manifests) {
+        return Manifests.single(manifests.stream().filter(m -> m.name().endsWith("-leader-election")).toList(), "Role");
     }
 
     private static Set<String> needed() {

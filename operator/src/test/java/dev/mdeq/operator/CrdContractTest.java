@@ -154,7 +154,7 @@ class CrdContractTest extends OperatorTestBase {
         assertViolates(resource("both", withWeights(valid, new WeightsSpec("s3://b/in.pth", "s3://b/full.pth"))),
                 "pretrained or modelFile, not both");
         assertViolates(resource("scales", withEvaluation(valid, new EvaluationSpec(null, null, null, null, null,
-                List.of(0.5, 1.0), null, null, null, null, null, null))), "scales needs multiScale");
+                List.of(0.5, 1.0), null, null, null, null, null, null, null, null))), "scales needs multiScale");
         assertViolates(resource("n".repeat(53), valid), "at most 52 characters");
         assertViolates(resource("held", withSuspend(withQueue(valid, "team-a"), true)),
                 "spec.suspend cannot hold a run in a Kueue queue (spec.queueName)");
@@ -179,7 +179,7 @@ class CrdContractTest extends OperatorTestBase {
         MdeqTrainingJob trainerChanged = resource("imm", new MdeqTrainingJobSpec(before.getSpec().task(),
                 before.getSpec().experiment(), before.getSpec().dataset(), before.getSpec().store(), null,
                 new TrainerSpec(null, 2, new ResourcesSpec(null, new ComputeSpec("4", "8Gi")), null, null, null, null,
-                        3, 5.0, 3600L, null, null), null, null, null, null, null, null));
+                        3, 5.0, 3600L, null, null, null), null, null, null, null, null, null));
         trainerChanged.setStatus(before.getStatus());
         assertTrue(rules.celViolations(CrdRules.celValue(trainerChanged), CrdRules.celValue(before)).get(0)
                 .startsWith("spec.trainer cannot change"));

@@ -121,7 +121,7 @@ class LifecycleTest extends OperatorTestBase {
     void shardedEvaluationRunsAnIndexedJobThenTheMerge() {
         String ns = newNamespace();
         create(ns, "seg", withEvaluation(validSpec(), new EvaluationSpec(null, EvaluationSplit.TRAIN,
-                "step-000000000200", 4, true, List.of(0.75, 1.0, 1.25), true, "registry.test/eval:1", 1, null, null, null)));
+                "step-000000000200", 4, true, List.of(0.75, 1.0, 1.25), true, "registry.test/eval:1", 1, null, null, null, null, null)));
         Job trainer = awaitJob(ns, "seg-train");
         String yaml = new String(runFolder(ns, "seg").getBytes(RunLayout.CONFIG), StandardCharsets.UTF_8);
         ExperimentConfig written = ConfigLoader.parse(yaml, "config.yaml", List.of());
@@ -164,7 +164,7 @@ class LifecycleTest extends OperatorTestBase {
     void evaluationDisabledSucceedsWhenTrainingDoes() {
         String ns = newNamespace();
         create(ns, "noeval", withEvaluation(validSpec(), new EvaluationSpec(false, null, null, null, null, null, null,
-                null, null, null, null, null)));
+                null, null, null, null, null, null, null)));
         kubelet.complete(awaitJob(ns, "noeval-train"));
         MdeqTrainingJobStatus done = awaitStatus(ns, "noeval", s -> s.phase() == Phase.Succeeded);
         assertNull(done.condition("Evaluated"));
@@ -232,7 +232,9 @@ class LifecycleTest extends OperatorTestBase {
             java.util.Map<String, String> writable = new java.util.TreeMap<>();
             c.getVolumeMounts().stream().filter(m -> !Boolean.TRUE.equals(m.getReadOnly()))
                     .forEach(m -> writable.put(m.getMountPath(), m.getName()));
-            assertEquals(java.util.Set.of("/home/mdeq", "/tmp", "/var/cache/mdeq"), writable.keySet(),
+            // The merge pod has no /dev/shm (it loads no data); the others have a memory-backed one.
+            assertEquals(name.endsWith("-merge") ? java.util.Set.of("/home/mdeq", "/tmp", "/var/cache/mdeq")
+                    : java.util.Set.of("/dev/shm", "/home/mdeq", "/tmp", "/var/cache/mdeq"), writable.keySet(),
                     name + ": writable emptyDirs where the image writes");
             for (String volumeName : writable.values()) {
                 assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getName().equals(volumeName) && v.getEmptyDir() != null),

@@ -8,7 +8,11 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.io.IOException;
+import dev.mdeq.runstore.run.Progress;
+import dev.mdeq.runstore.run.ReportSummary;
+import dev.mdeq.runstore.run.RunLayout;
 import java.net.URI;
+import java.time.Instant;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,10 +35,7 @@ class MetricsAndHealthTest extends OperatorTestBase {
     @Test
     void metricsCountJobsByPhaseReconciliationsAndRestarts() throws Exception {
         String ns = newNamespace();
-        create(ns, "m", validSpec());
-        var trainer = awaitJob(ns, "m-train");
-        kubelet.terminate(kubelet.run(kubelet.createPod(trainer)), 1, "Error");
-        kubelet.run(kubelet.createPod(trainer));
+        trainingAfterOneRestart(ns, "m");
         awaitStatus(ns, "m", s -> s.phase() == Phase.Training && Integer.valueOf(1).equals(s.trainer().restarts()));
 
         String text = get(metrics).body();
@@ -48,11 +49,59 @@ class MetricsAndHealthTest extends OperatorTestBase {
     }
 
     @Test
+    void perRunGaugesFollowTheStatusAndGoWithTheResource() throws Exception {
+        String ns = newNamespace();
+        trainingAfterOneRestart(ns, "run");
+        Instant beat = Instant.now().minusSeconds(30);
+        writeJson(ns, "run", RunLayout.PROGRESS, new Progress(Progress.Phase.TRAINING, 1, 2, 150L, 300L, 0.6931, 41.5,
+                "top1", 0.001, 7.5, 1e-4, 123.4, 60L, "checkpoints/step-000000000150/", null, null, beat));
+        awaitStatus(ns, "run", s -> s.progress() != null && Long.valueOf(150).equals(s.progress().step())
+                && Integer.valueOf(1).equals(s.trainer().restarts()));
+
+        String text = get(metrics).body();
+        String run = "{name=\"run\",namespace=\"" + ns + "\"}";
+        assertEquals(150.0, value(text, "mdeq_run_step" + run));
+        assertEquals(300.0, value(text, "mdeq_run_total_steps" + run));
+        assertEquals(0.6931, value(text, "mdeq_run_loss" + run), 1e-9);
+        assertEquals(123.4, value(text, "mdeq_run_samples_per_second" + run), 1e-9);
+        assertEquals(41.5, value(text, "mdeq_run_validation_metric" + run), 1e-9);
+        assertEquals(1.0, value(text, "mdeq_run_restarts" + run));
+        double age = value(text, "mdeq_run_last_checkpoint_age_seconds" + run);
+        assertTrue(age >= 30 && age < 120, "age of the checkpoint first named by the heartbeat of 30 s ago: " + age);
+        assertEquals(1.0, value(text, "mdeq_run_phase{name=\"run\",namespace=\"" + ns + "\",phase=\"Training\"}"));
+        assertEquals(0.0, value(text, "mdeq_run_phase{name=\"run\",namespace=\"" + ns + "\",phase=\"Pending\"}"));
+        assertTrue(text.contains("mdeq_run_evaluation_metric" + run + " NaN"), "no evaluation yet");
+
+        // Training and evaluation succeed: the report's headline is the evaluation metric.
+        kubelet.complete(job(ns, "run-train").orElseThrow());
+        kubelet.complete(awaitJob(ns, "run-eval"));
+        writeJson(ns, "run", RunLayout.report("auto-val"), new ReportSummary("auto-val", "classification",
+                "checkpoints/step-000000000300/", 10000L, null, null, 87.25, 98.5, null));
+        awaitStatus(ns, "run", s -> s.phase() == Phase.Succeeded);
+        text = get(metrics).body();
+        assertEquals(87.25, value(text, "mdeq_run_evaluation_metric" + run), 1e-9);
+        assertEquals(1.0, value(text, "mdeq_run_phase{name=\"run\",namespace=\"" + ns + "\",phase=\"Succeeded\"}"));
+        assertEquals(0.0, value(text, "mdeq_run_phase{name=\"run\",namespace=\"" + ns + "\",phase=\"Training\"}"));
+
+        client.resource(get(ns, "run")).delete();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> !get(metrics).body().contains("namespace=\"" + ns + "\""));
+    }
+
+    @Test
     void healthEndpointsAreUp() throws Exception {
         HttpResponse<String> readiness = get(ready);
         assertEquals(200, readiness.statusCode(), readiness.body());
         assertTrue(readiness.body().contains("\"UP\""));
         assertEquals(200, get(live).statusCode());
+    }
+
+    /** A run whose first trainer pod failed and whose second one runs. */
+    private void trainingAfterOneRestart(String ns, String name) {
+        create(ns, name, validSpec());
+        var trainer = awaitJob(ns, name + "-train");
+        kubelet.terminate(kubelet.run(kubelet.createPod(trainer)), 1, "Error");
+        kubelet.run(kubelet.createPod(trainer));
     }
 
     private static HttpResponse<String> get(URL url) throws IOException, InterruptedException {

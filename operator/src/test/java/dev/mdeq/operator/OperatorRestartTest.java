@@ -6,31 +6,21 @@ import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Presets;
 import dev.mdeq.operator.api.MdeqTrainingJob;
 import dev.mdeq.operator.api.MdeqTrainingJobStatus;
-import dev.mdeq.operator.dependent.JobFactory;
 import dev.mdeq.operator.dependent.JobInputs;
 import dev.mdeq.operator.store.StoreTarget;
 import dev.mdeq.runstore.storage.StoreUri;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import dev.mdeq.operator.api.Phase;
-import dev.mdeq.operator.config.OperatorConfig;
-import dev.mdeq.operator.events.EventRecorder;
 import dev.mdeq.operator.metrics.OperatorMetrics;
-import dev.mdeq.operator.reconciler.ChildJobs;
-import dev.mdeq.operator.reconciler.MdeqTrainingJobReconciler;
-import dev.mdeq.operator.reconciler.RunLifecycle;
-import dev.mdeq.operator.store.StoreConnector;
-import dev.mdeq.operator.validation.SpecValidator;
+import dev.mdeq.operator.metrics.RunMetrics;
 import dev.mdeq.operator.reconciler.OperatorWiring;
 import dev.mdeq.runstore.run.Progress;
 import dev.mdeq.runstore.run.RunLayout;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.Operator;
-import io.quarkiverse.operatorsdk.runtime.QuarkusConfigurationService;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
@@ -46,32 +36,16 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(OperatorRestartTest.OwnApplication.class)
 @WithKubernetesTestServer(crud = true)
-class OperatorRestartTest extends OperatorTestBase {
+class OperatorRestartTest extends ReplicaTestBase {
 
-    /** A separate application for this class only, whose client outlives a stopped operator. */
-    public static class OwnApplication implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.operator-sdk.close-client-on-stop", "false");
-        }
+    /** A separate application for this class only. */
+    public static class OwnApplication extends ClientOutlivesOperator {
     }
 
     @Inject
-    Operator operator;
-    @Inject
-    QuarkusConfigurationService configuration;
-    @Inject
-    JobFactory factory;
-    @Inject
-    OperatorConfig config;
-    @Inject
-    SpecValidator validator;
-    @Inject
-    StoreConnector stores;
-    @Inject
-    EventRecorder events;
-    @Inject
     OperatorMetrics metrics;
+    @Inject
+    RunMetrics runMetrics;
 
     private Operator restarted;
 
@@ -112,10 +86,7 @@ class OperatorRestartTest extends OperatorTestBase {
         client.resource(earlier).create();
 
         // A new process: new reconciler, new dependents, new informers and caches.
-        ChildJobs jobs = new ChildJobs(factory);
-        MdeqTrainingJobReconciler fresh = new MdeqTrainingJobReconciler(
-                new RunLifecycle(config, validator, stores, jobs, events, metrics), jobs, stores, config, events, metrics);
-        restarted = OperatorWiring.build(configuration, fresh);
+        restarted = OperatorWiring.build(configuration, newReconciler(metrics, runMetrics));
         restarted.start();
 
         MdeqTrainingJobStatus status = awaitStatus(ns, "mid", s -> s.progress() != null

@@ -73,7 +73,7 @@ public abstract class OperatorTestBase {
                 new DatasetSpec("file:/data/cifar10", DatasetFormat.CIFAR10),
                 new StoreSpec("file:" + storeDir, null, null, null, null),
                 null,
-                new TrainerSpec(null, 2, null, null, null, null, null, 3, 5.0, 3600L, null, null),
+                new TrainerSpec(null, 2, null, null, null, null, null, 3, 5.0, 3600L, null, null, null),
                 null, null, null, null, null, null);
     }
 
@@ -201,7 +201,7 @@ public abstract class OperatorTestBase {
     protected static TrainerSpec withPendingTimeout(TrainerSpec t, Long seconds) {
         return new TrainerSpec(t.image(), t.gpus(), t.resources(), t.nodeSelector(), t.tolerations(), t.priorityClassName(),
                 t.serviceAccountName(), t.backoffLimit(), t.checkpointEveryMinutes(), t.activeDeadlineSeconds(),
-                t.cacheSizeLimit(), seconds);
+                t.cacheSizeLimit(), seconds, t.podTemplate());
     }
 
     protected static MdeqTrainingJobSpec withExperiment(MdeqTrainingJobSpec s, ExperimentSpec experiment) {

@@ -113,6 +113,6 @@ class PendingTimeoutTest extends OperatorTestBase {
 
     private static EvaluationSpec evaluation(Long pendingTimeoutSeconds, Long activeDeadlineSeconds) {
         return new EvaluationSpec(null, null, null, null, null, null, null, null, null, null, pendingTimeoutSeconds,
-                activeDeadlineSeconds);
+                activeDeadlineSeconds, null, null);
     }
 }

@@ -63,7 +63,7 @@ class SuspendTtlDeletionTest extends OperatorTestBase {
     void ttlDeletesTheJobsAfterTheRunAndKeepsStatusAndData() {
         String ns = newNamespace();
         create(ns, "ttl", withTtl(withEvaluation(validSpec(), new dev.mdeq.operator.api.EvaluationSpec(false, null, null,
-                null, null, null, null, null, null, null, null, null)), 1L));
+                null, null, null, null, null, null, null, null, null, null, null)), 1L));
         kubelet.complete(awaitJob(ns, "ttl-train"));
         MdeqTrainingJobStatus done = awaitStatus(ns, "ttl", s -> Boolean.TRUE.equals(s.childrenDeleted()));
         assertEquals(Phase.Succeeded, done.phase());

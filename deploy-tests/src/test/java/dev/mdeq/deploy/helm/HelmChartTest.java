@@ -72,12 +72,13 @@ class HelmChartTest {
     void defaultsRenderANamespacedOperatorWithLeastPrivilege() {
         List<Manifest> render = ChartRender.render("");
         ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
-        assertEquals(Map.of("ConfigMap", 1L, "Deployment", 1L, "Role", 1L, "RoleBinding", 1L, "Service", 1L,
-                "ServiceAccount", 2L), kinds(render));
+        assertEquals(Map.of("ConfigMap", 1L, "Deployment", 1L, "PodDisruptionBudget", 1L, "Role", 2L, "RoleBinding", 2L,
+                "Service", 1L, "ServiceAccount", 2L), kinds(render));
         assertWellFormed(checks, Set.of());
 
-        Manifest role = Manifests.single(render, "Role");
-        assertEquals(ChartRender.NAMESPACE, role.namespace());
+        for (Manifest role : checks.all("Role")) {
+            assertEquals(ChartRender.NAMESPACE, role.namespace(), role.id());
+        }
         Map<String, String> config = config(checks);
         assertEquals("JOSDK_WATCH_CURRENT", config.get("MDEQ_WATCH_NAMESPACES"));
         assertEquals("ghcr.io/mdeq/mdeq:" + APP_VERSION, config.get("MDEQ_TRAINER_IMAGE"));
@@ -99,7 +100,8 @@ class HelmChartTest {
 
         assertEquals(1, checks.all("ClusterRole").size());
         assertEquals(1, checks.all("ClusterRoleBinding").size());
-        assertEquals(List.of(), checks.all("Role"));
+        assertEquals(List.of(ChartRender.RELEASE + "-leader-election"), checks.all("Role").stream().map(Manifest::name).toList(),
+                "cluster-wide: the only Role is the leader election's");
         assertEquals(1, checks.all("ServiceMonitor").size());
         assertEquals("prometheus", checks.all("ServiceMonitor").get(0).object().at("/metadata/labels/release").asText());
 
@@ -138,7 +140,8 @@ class HelmChartTest {
         ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
         assertWellFormed(checks, Set.of());
         assertEquals(List.of(), checks.all("ClusterRole"));
-        assertEquals(Set.of("team-a", "team-b"), checks.all("Role").stream().map(Manifest::namespace).collect(Collectors.toSet()));
+        assertEquals(Set.of("team-a", "team-b"), checks.all("Role").stream().filter(r -> !r.name().endsWith("-leader-election"))
+                .map(Manifest::namespace).collect(Collectors.toSet()));
         for (Manifest binding : checks.all("RoleBinding")) {
             assertEquals(ChartRender.NAMESPACE, binding.object().at("/subjects/0/namespace").asText(), binding.id());
         }
@@ -281,7 +284,7 @@ class HelmChartTest {
         String given = ManifestChecks.key("ServiceAccount", ChartRender.NAMESPACE, "platform-operator");
         assertEquals(List.of(), checks.referenceProblems(Set.of(given)));
         // Without declaring it user-given, the checks see the dangling reference: they can fail.
-        assertEquals(2, checks.referenceProblems(Set.of()).size(), checks.referenceProblems(Set.of()).toString());
+        assertEquals(3, checks.referenceProblems(Set.of()).size(), checks.referenceProblems(Set.of()).toString());
     }
 
     @Test
@@ -378,6 +381,63 @@ class HelmChartTest {
     }
 
     @Test
+    void twoReplicasWithLeaderElectionAPodDisruptionBudgetAndSpreadOverNodes() {
+        List<Manifest> render = ChartRender.render("");
+        Manifest operator = render.stream().filter(m -> m.kind().equals("Deployment") && m.name().equals(ChartRender.RELEASE))
+                .findFirst().orElseThrow();
+        JsonNode spec = operator.object().path("spec");
+        assertEquals(2, spec.path("replicas").asInt());
+        assertEquals("RollingUpdate", spec.at("/strategy/type").asText(), "the leader election keeps one active operator");
+        assertEquals(0, spec.at("/strategy/rollingUpdate/maxUnavailable").asInt());
+        JsonNode antiAffinity = spec.at("/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/0");
+        assertEquals("kubernetes.io/hostname", antiAffinity.at("/podAffinityTerm/topologyKey").asText());
+        assertEquals(spec.at("/selector/matchLabels"), antiAffinity.at("/podAffinityTerm/labelSelector/matchLabels"));
+
+        Manifest pdb = Manifests.single(render, "PodDisruptionBudget");
+        assertEquals(1, pdb.object().at("/spec/minAvailable").asInt());
+        assertEquals(spec.at("/selector/matchLabels"), pdb.object().at("/spec/selector/matchLabels"), "selects the operator pods");
+        Manifest binding = render.stream().filter(m -> m.kind().equals("RoleBinding") && m.name().endsWith("-leader-election"))
+                .findFirst().orElseThrow();
+        assertEquals(spec.at("/template/spec/serviceAccountName").asText(), binding.object().at("/subjects/0/name").asText());
+
+        // One replica: no budget, which would block every node drain.
+        List<Manifest> single = ChartRender.render("replicaCount: 1");
+        assertTrue(single.stream().noneMatch(m -> m.kind().equals("PodDisruptionBudget")));
+        assertRejected("replicaCount: 0", "replicaCount");
+        assertRejected("podDisruptionBudget: {minAvailable: \"50%\"}", "minAvailable");
+    }
+
+    @Test
+    void theProductionExampleValuesRenderHaAndMonitoring() throws IOException {
+        List<Manifest> render = ChartRender.render(Files.readString(RepoPaths.resolve("helm/examples/production-values.yaml")));
+        ManifestChecks checks = new ManifestChecks(render, ChartRender.NAMESPACE);
+        assertWellFormed(checks, Set.of());
+        assertEquals(2, checks.find("Deployment", ChartRender.NAMESPACE, ChartRender.RELEASE).object().at("/spec/replicas").asInt());
+        assertEquals(1, checks.all("PodDisruptionBudget").size());
+        assertEquals(1, checks.all("ServiceMonitor").size());
+        assertTrue(render.stream().anyMatch(m -> m.kind().equals("ConfigMap") && m.name().endsWith("-dashboard")
+                && "monitoring".equals(m.namespace())));
+    }
+
+    @Test
+    void theGrafanaDashboardIsOffByDefaultAndShowsThePerRunMetrics() throws IOException {
+        assertTrue(ChartRender.render("").stream().noneMatch(m -> m.kind().equals("ConfigMap") && m.name().endsWith("-dashboard")));
+        List<Manifest> render = ChartRender.render("metrics: {grafanaDashboard: {enabled: true, namespace: monitoring}}");
+        Manifest dashboard = render.stream().filter(m -> m.kind().equals("ConfigMap") && m.name().endsWith("-dashboard"))
+                .findFirst().orElseThrow();
+        assertEquals("monitoring", dashboard.namespace());
+        assertEquals("1", dashboard.object().at("/metadata/labels/grafana_dashboard").asText());
+        JsonNode json = Manifests.YAML.readTree(dashboard.object().at("/data/mdeq-runs.json").asText());
+        assertEquals("mdeq-runs", json.path("uid").asText());
+        String queries = json.path("panels").findValues("expr").toString();
+        for (String metric : List.of("mdeq_run_phase", "mdeq_run_step", "mdeq_run_total_steps", "mdeq_run_loss",
+                "mdeq_run_samples_per_second", "mdeq_run_restarts", "mdeq_run_last_checkpoint_age_seconds",
+                "mdeq_run_validation_metric", "mdeq_run_evaluation_metric")) {
+            assertTrue(queries.contains(metric), metric + " in " + queries);
+        }
+    }
+
+    @Test
     void theSchemaRejectsBadValuesNamingThem() {
         assertRejected("rbac: {clusterWide: \"yes\"}", "clusterWide");
         assertRejected("image: {pullPolicy: Sometimes}", "pullPolicy");
@@ -449,7 +509,7 @@ class HelmChartTest {
         assertEquals(List.of(), checks.probeProblems());
         assertEquals(List.of(), checks.referenceProblems(userGiven));
         Manifest operator = checks.find("Deployment", ChartRender.NAMESPACE, ChartRender.RELEASE);
-        assertEquals(1, operator.object().at("/spec/replicas").asInt(), "one operator: it runs without leader election");
+        assertTrue(operator.object().at("/spec/replicas").asInt() >= 1);
     }
 
     private static Map<String, Long> kinds(List<Manifest> render) {

@@ -1,6 +1,7 @@
 package dev.mdeq.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -8,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,6 +33,11 @@ import java.util.Optional;
  * @param activeDeadlineSeconds wall-clock limit of the evaluator Job and of the merge Job, each, in
  *     seconds; the run fails with reason DeadlineExceeded when it is reached (default: the operator's,
  *     43200)
+ * @param podTemplate a pod template merged onto each evaluator pod (shard), as spec.trainer.podTemplate
+ *     (unset: spec.trainer.podTemplate)
+ * @param mergePodTemplate a pod template merged onto the merge pod of a sharded evaluation, as
+ *     spec.trainer.podTemplate; the merge pod uses no GPU and gets none of the trainer's node selector
+ *     and tolerations, so nothing is inherited
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.scales) || (has(self.multiScale) && self.multiScale)",
@@ -47,7 +54,9 @@ public record EvaluationSpec(
         @Min(0) @Max(16) Integer gpus,
         ResourcesSpec resources,
         @Min(1) Long pendingTimeoutSeconds,
-        @Min(1) Long activeDeadlineSeconds) {
+        @Min(1) Long activeDeadlineSeconds,
+        @SchemaFrom(type = PodTemplateSchema.class) Map<String, Object> podTemplate,
+        @SchemaFrom(type = PodTemplateSchema.class) Map<String, Object> mergePodTemplate) {
 
     /** best, latest, or a checkpoint folder name (step- and the step, zero-padded to 12 digits). */
     public static final String CHECKPOINT_PATTERN = "^(best|latest|step-[0-9]{12,19})$";
@@ -55,7 +64,7 @@ public record EvaluationSpec(
     public static final String DEFAULT_CHECKPOINT_LABEL = "auto";
 
     static final EvaluationSpec EMPTY = new EvaluationSpec(null, null, null, null, null, null, null, null, null, null,
-            null, null);
+            null, null, null, null);
 
     public boolean enabledOrDefault() {
         return !Boolean.FALSE.equals(enabled);

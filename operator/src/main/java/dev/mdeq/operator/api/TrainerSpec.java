@@ -1,6 +1,7 @@
 package dev.mdeq.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -31,6 +32,12 @@ import java.util.Map;
  * @param pendingTimeoutSeconds seconds a trainer pod may wait without running (unschedulable, image
  *     pull errors, a pod the Job controller cannot create) before the run fails with that reason
  *     (default: the operator's, 900); a Job waiting in a Kueue queue does not count
+ * @param podTemplate a pod template merged onto the trainer pod the operator generates (affinity,
+ *     topologySpreadConstraints, runtimeClassName, schedulerName, env, envFrom, volumes and mounts,
+ *     labels, annotations, imagePullSecrets, sidecars, ...); also the evaluator pods' unless
+ *     spec.evaluation.podTemplate is set. Containers merge by name (the operator's is mdeq), volumes,
+ *     env and mounts by name or path. The operator's image, command, args, run environment variables,
+ *     volumes, restartPolicy and its security settings cannot be changed (docs/operator.md "Pod templates")
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainerSpec(
@@ -45,10 +52,11 @@ public record TrainerSpec(
         @Min(0) @Max(10080) Double checkpointEveryMinutes,
         @Min(1) Long activeDeadlineSeconds,
         @Pattern(ResourcesSpec.QUANTITY) String cacheSizeLimit,
-        @Min(1) Long pendingTimeoutSeconds) {
+        @Min(1) Long pendingTimeoutSeconds,
+        @SchemaFrom(type = PodTemplateSchema.class) Map<String, Object> podTemplate) {
 
     static final TrainerSpec EMPTY = new TrainerSpec(null, null, null, null, null, null, null, null, null, null, null,
-            null);
+            null, null);
 
     public int gpuCount() {
         return gpus == null ? 0 : gpus;

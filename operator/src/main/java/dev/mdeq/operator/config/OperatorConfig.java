@@ -20,6 +20,15 @@ public interface OperatorConfig {
     /** Evaluator pod defaults. */
     Evaluator evaluator();
 
+    /** Defaults of every pod the operator creates. */
+    Pods pods();
+
+    /** The merge pod of a sharded evaluation. */
+    Merge merge();
+
+    /** Leader election among the operator's replicas. */
+    LeaderElection leaderElection();
+
     /** The default object store for resources that name none. */
     Store store();
 
@@ -87,6 +96,58 @@ public interface OperatorConfig {
         /** Wall-clock limit of the evaluator Job and of the merge Job; spec.evaluation.activeDeadlineSeconds overrides it. */
         @WithDefault("12h")
         Duration activeDeadline();
+    }
+
+    interface Pods {
+        /**
+         * Size limit of the memory-backed emptyDir at /dev/shm of trainer and evaluator pods, where data
+         * loading shares batches between processes; what is written there counts as the container's memory.
+         */
+        @WithDefault("1Gi")
+        String shmSizeLimit();
+
+        /** CPU request of a trainer or evaluator container whose spec sets none. */
+        @WithDefault("1")
+        String cpuRequest();
+
+        /** Memory request of a trainer or evaluator container whose spec sets none. */
+        @WithDefault("4Gi")
+        String memoryRequest();
+    }
+
+    interface Merge {
+        /** CPU request of the merge container (it only combines the shards' partial results). */
+        @WithDefault("250m")
+        String cpuRequest();
+
+        /** Memory request and limit of the merge container. */
+        @WithDefault("1Gi")
+        String memory();
+    }
+
+    interface LeaderElection {
+        /**
+         * Whether replicas elect a leader through a coordination.k8s.io Lease in the operator's namespace;
+         * only the leader reconciles. Active in the prod profile only (the tests run one operator).
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The Lease's name. */
+        @WithDefault("mdeq-operator-leader")
+        String leaseName();
+
+        /** How long a leader's Lease holds without renewal; a standby takes over at most this long after a leader died. */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** How long the leader keeps trying to renew before it gives up leading (and exits, to restart as a standby). */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /** How often a standby tries to take the Lease. */
+        @WithDefault("2s")
+        Duration retryPeriod();
     }
 
     interface Store {

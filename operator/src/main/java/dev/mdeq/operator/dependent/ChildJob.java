@@ -70,6 +70,11 @@ public class ChildJob extends KubernetesDependentResource<Job, MdeqTrainingJob>
         return handleCreate(builder.apply(primary, inputs), primary, context);
     }
 
+    /** The Job this role would get, built but not created: refuses a pod template that is not allowed. */
+    public Job desired(MdeqTrainingJob primary, JobInputs inputs) {
+        return builder.apply(primary, inputs);
+    }
+
     @Override
     protected ResourceID targetSecondaryResourceID(MdeqTrainingJob primary, Context<MdeqTrainingJob> context) {
         return new ResourceID(currentName(primary), primary.getMetadata().getNamespace());

@@ -8,6 +8,7 @@ import dev.mdeq.operator.api.ResourcesSpec;
 import dev.mdeq.operator.api.TolerationSpec;
 import dev.mdeq.operator.api.TrainerSpec;
 import dev.mdeq.operator.config.OperatorConfig;
+import dev.mdeq.operator.podtemplate.PodTemplateOverride;
 import dev.mdeq.operator.queue.Kueue;
 import dev.mdeq.operator.store.StoreCredentials;
 import dev.mdeq.operator.store.StoreTarget;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds the trainer, evaluator and merge Jobs: the container contract between the operator and the
@@ -53,7 +55,9 @@ import java.util.Map;
  * bundle, when given) and {@code MDEQ_CACHE_DIR} (an emptyDir). Pods meet the 'restricted' Pod Security Standard: non-root (uid 10001, gid 10001), seccomp
  * RuntimeDefault, no privilege escalation, no capabilities; the root filesystem is read-only, with
  * emptyDirs at /tmp and the home folder. Pods never restart in place ({@code restartPolicy: Never}): the Job makes a new pod,
- * which resumes from the latest checkpoint.
+ * which resumes from the latest checkpoint. Every container requests CPU and memory (the spec's, else the
+ * operator's defaults); trainer and evaluator pods get a memory-backed /dev/shm. The role's pod template
+ * from the spec is merged last ({@link PodTemplateOverride}).
  */
 @ApplicationScoped
 public class JobFactory {
@@ -82,6 +86,12 @@ public class JobFactory {
     public static final String TMP_DIR = "/tmp";
     public static final String HOME_DIR = "/home/mdeq";
     static final String HOME_SIZE_LIMIT = "1Gi";
+    /** The data cache (an emptyDir); a pod template may replace it, e.g. by a PersistentVolumeClaim. */
+    public static final String CACHE_VOLUME = "cache";
+    /** The memory-backed /dev/shm of trainer and evaluator pods; a pod template may replace it. */
+    public static final String SHM_VOLUME = "dshm";
+    public static final String SHM_DIR = "/dev/shm";
+    private static final Set<String> REPLACEABLE_VOLUMES = Set.of(CACHE_VOLUME, SHM_VOLUME);
 
     private final OperatorConfig config;
 
@@ -93,7 +103,8 @@ public class JobFactory {
     public Job trainer(MdeqTrainingJob resource, JobInputs inputs) {
         TrainerSpec trainer = resource.getSpec().trainerOrDefault();
         List<String> args = List.of("train", "--run", inputs.runUri().toString());
-        Job job = base(resource, Role.TRAINER, inputs, image(trainer), trainer.gpuCount(), trainer.resources(), args);
+        Job job = base(resource, Role.TRAINER, inputs, new MainContainer(image(trainer), trainer.gpuCount(), trainer.resources(),
+                args), trainer.podTemplate(), "spec.trainer.podTemplate");
         job.getSpec().setActiveDeadlineSeconds(trainer.activeDeadlineSeconds());
         return job;
     }
@@ -117,9 +128,12 @@ public class JobFactory {
         if (shards > 1) {
             args.addAll(List.of("--shard", "env/" + shards));
         }
-        Job job = base(resource, Role.EVALUATOR, inputs, evaluatorImage(resource), evaluatorGpus(resource),
-                evaluation.resources() != null ? evaluation.resources() : resource.getSpec().trainerOrDefault().resources(),
-                args);
+        TrainerSpec trainer = resource.getSpec().trainerOrDefault();
+        MainContainer container = new MainContainer(evaluatorImage(resource), evaluatorGpus(resource),
+                evaluation.resources() != null ? evaluation.resources() : trainer.resources(), args);
+        Job job = evaluation.podTemplate() != null
+                ? base(resource, Role.EVALUATOR, inputs, container, evaluation.podTemplate(), "spec.evaluation.podTemplate")
+                : base(resource, Role.EVALUATOR, inputs, container, trainer.podTemplate(), "spec.trainer.podTemplate");
         job.getSpec().setActiveDeadlineSeconds(evaluationDeadline(resource));
         if (shards > 1) {
             job.getSpec().setCompletionMode("Indexed");
@@ -134,13 +148,24 @@ public class JobFactory {
         int shards = resource.getSpec().evaluationOrDefault().shardCount();
         List<String> args = List.of("evaluate", "merge", "--run", inputs.runUri().toString(),
                 "--eval-id", inputs.evalId(), "--shards", Integer.toString(shards));
-        Job job = base(resource, Role.MERGE, inputs, evaluatorImage(resource), 0, null, args);
+        Job job = base(resource, Role.MERGE, inputs, new MainContainer(evaluatorImage(resource), 0, null, args),
+                resource.getSpec().evaluationOrDefault().mergePodTemplate(), "spec.evaluation.mergePodTemplate");
         job.getSpec().setActiveDeadlineSeconds(evaluationDeadline(resource));
         return job;
     }
 
-    private Job base(MdeqTrainingJob resource, Role role, JobInputs inputs, String image, int gpus,
-                     ResourcesSpec resources, List<String> args) {
+    /** What differs between the roles' main containers. */
+    private record MainContainer(String image, int gpus, ResourcesSpec resources, List<String> args) {
+    }
+
+    /**
+     * The Job of a role: the operator's pod, with the user's pod template (at {@code templatePath}) merged
+     * onto it. The merge pod uses no GPU: it gets none of the trainer's node selector and tolerations
+     * (typically those of GPU nodes), no /dev/shm and small fixed resources.
+     */
+    private Job base(MdeqTrainingJob resource, Role role, JobInputs inputs, MainContainer main,
+                     Map<String, Object> template, String templatePath) {
+        boolean merge = role == Role.MERGE;
         String name = resource.getMetadata().getName();
         TrainerSpec trainer = resource.getSpec().trainerOrDefault();
         Map<String, String> labels = Labels.of(name, role);
@@ -165,12 +190,12 @@ public class JobFactory {
             }
         }
         env.add(new EnvVar(CACHE_ENV, CACHE_DIR, null));
-        volumes.add(new VolumeBuilder().withName("cache")
+        volumes.add(new VolumeBuilder().withName(CACHE_VOLUME)
                 .withNewEmptyDir()
                 .withSizeLimit(trainer.cacheSizeLimit() == null ? null : new Quantity(trainer.cacheSizeLimit()))
                 .endEmptyDir()
                 .build());
-        mounts.add(new VolumeMountBuilder().withName("cache").withMountPath(CACHE_DIR).build());
+        mounts.add(new VolumeMountBuilder().withName(CACHE_VOLUME).withMountPath(CACHE_DIR).build());
         // The root filesystem is read-only: the JVM's and the S3 uploads' temporary files go to /tmp, and
         // anything that writes under the home folder (font caches and the like) to an emptyDir there.
         volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
@@ -178,8 +203,15 @@ public class JobFactory {
         volumes.add(new VolumeBuilder().withName("home").withNewEmptyDir().withSizeLimit(new Quantity(HOME_SIZE_LIMIT))
                 .endEmptyDir().build());
         mounts.add(new VolumeMountBuilder().withName("home").withMountPath(HOME_DIR).build());
+        if (!merge) {
+            // Data loading passes batches between processes through shared memory; a container runtime's
+            // default /dev/shm is 64 MiB.
+            volumes.add(new VolumeBuilder().withName(SHM_VOLUME).withNewEmptyDir().withMedium("Memory")
+                    .withSizeLimit(new Quantity(config.pods().shmSizeLimit())).endEmptyDir().build());
+            mounts.add(new VolumeMountBuilder().withName(SHM_VOLUME).withMountPath(SHM_DIR).build());
+        }
 
-        return new JobBuilder()
+        Job job = new JobBuilder()
                 .withNewMetadata()
                 .withName(role.jobName(name, inputs.attempt()))
                 .withNamespace(resource.getMetadata().getNamespace())
@@ -206,17 +238,17 @@ public class JobFactory {
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                 .endSecurityContext()
                 .withPriorityClassName(trainer.priorityClassName())
-                .withNodeSelector(trainer.nodeSelector() == null ? null : new LinkedHashMap<>(trainer.nodeSelector()))
-                .withTolerations(tolerations(trainer.tolerations()))
+                .withNodeSelector(merge || trainer.nodeSelector() == null ? null : new LinkedHashMap<>(trainer.nodeSelector()))
+                .withTolerations(merge ? null : tolerations(trainer.tolerations()))
                 .withVolumes(volumes)
                 .addToContainers(new ContainerBuilder()
                         .withName(CONTAINER)
-                        .withImage(image)
+                        .withImage(main.image())
                         .withImagePullPolicy(config.trainer().imagePullPolicy())
-                        .withArgs(args)
+                        .withArgs(main.args())
                         .withEnv(env)
                         .withVolumeMounts(mounts)
-                        .withResources(resources(resources, gpus))
+                        .withResources(merge ? mergeResources() : resources(main.resources(), main.gpus()))
                         .withNewSecurityContext()
                         .withAllowPrivilegeEscalation(false)
                         .withReadOnlyRootFilesystem(true)
@@ -227,6 +259,9 @@ public class JobFactory {
                 .endTemplate()
                 .endSpec()
                 .build();
+        job.getSpec().setTemplate(PodTemplateOverride.apply(job.getSpec().getTemplate(), template, templatePath,
+                CONTAINER, REPLACEABLE_VOLUMES));
+        return job;
     }
 
     /**
@@ -316,8 +351,11 @@ public class JobFactory {
                 .build();
     }
 
-    private static ResourceRequirements resources(ResourcesSpec spec, int gpus) {
+    /** The spec's requests and limits; a container whose spec requests no CPU or memory gets the operator's default. */
+    private ResourceRequirements resources(ResourcesSpec spec, int gpus) {
         Map<String, Quantity> requests = quantities(spec == null ? null : spec.requests());
+        requests.putIfAbsent("cpu", new Quantity(config.pods().cpuRequest()));
+        requests.putIfAbsent("memory", new Quantity(config.pods().memoryRequest()));
         Map<String, Quantity> limits = quantities(spec == null ? null : spec.limits());
         if (gpus > 0) {
             // Extended resources must have equal requests and limits.
@@ -327,6 +365,14 @@ public class JobFactory {
         ResourceRequirements requirements = new ResourceRequirements();
         requirements.setRequests(requests.isEmpty() ? null : requests);
         requirements.setLimits(limits.isEmpty() ? null : limits);
+        return requirements;
+    }
+
+    private ResourceRequirements mergeResources() {
+        ResourceRequirements requirements = new ResourceRequirements();
+        requirements.setRequests(new LinkedHashMap<>(Map.of("cpu", new Quantity(config.merge().cpuRequest()),
+                "memory", new Quantity(config.merge().memory()))));
+        requirements.setLimits(new LinkedHashMap<>(Map.of("memory", new Quantity(config.merge().memory()))));
         return requirements;
     }
 

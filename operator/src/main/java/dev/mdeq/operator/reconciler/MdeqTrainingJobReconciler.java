@@ -9,6 +9,7 @@ import dev.mdeq.operator.dependent.Labels;
 import dev.mdeq.operator.events.EventRecorder;
 import dev.mdeq.operator.events.StatusEvents;
 import dev.mdeq.operator.metrics.OperatorMetrics;
+import dev.mdeq.operator.metrics.RunMetrics;
 import dev.mdeq.operator.status.StatusDraft;
 import dev.mdeq.operator.store.StoreConnector;
 import dev.mdeq.operator.store.StoreTarget;
@@ -71,15 +72,17 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
     private final OperatorConfig config;
     private final EventRecorder events;
     private final OperatorMetrics metrics;
+    private final RunMetrics runMetrics;
 
     public MdeqTrainingJobReconciler(RunLifecycle lifecycle, ChildJobs jobs, StoreConnector stores, OperatorConfig config,
-                                     EventRecorder events, OperatorMetrics metrics) {
+                                     EventRecorder events, OperatorMetrics metrics, RunMetrics runMetrics) {
         this.lifecycle = lifecycle;
         this.jobs = jobs;
         this.stores = stores;
         this.config = config;
         this.events = events;
         this.metrics = metrics;
+        this.runMetrics = runMetrics;
     }
 
     @Override
@@ -101,6 +104,7 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
     public UpdateControl<MdeqTrainingJob> reconcile(MdeqTrainingJob resource, Context<MdeqTrainingJob> context) {
         if (context.isPrimaryResourceDeleted()) {
             metrics.forget(resource.getMetadata().getUid());
+            runMetrics.forget(resource.getMetadata().getNamespace(), resource.getMetadata().getName());
             return UpdateControl.noUpdate();
         }
         if (resource.isMarkedForDeletion()) {
@@ -132,6 +136,7 @@ public class MdeqTrainingJobReconciler implements Reconciler<MdeqTrainingJob> {
         MdeqTrainingJobStatus status = draft.build(resource.getMetadata().getGeneration(),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         metrics.phase(resource.getMetadata().getUid(), status.phase());
+        runMetrics.update(resource.getMetadata().getNamespace(), resource.getMetadata().getName(), status);
         metrics.reconciled(timer, result);
         UpdateControl<MdeqTrainingJob> control;
         if (status.equals(previous)) {

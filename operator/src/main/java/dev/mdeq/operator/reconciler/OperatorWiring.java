@@ -1,12 +1,18 @@
 package dev.mdeq.operator.reconciler;
 
 import dev.mdeq.operator.api.MdeqTrainingJob;
+import dev.mdeq.operator.config.OperatorConfig;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ConfigurationService;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.quarkus.arc.Unremovable;
 import io.quarkiverse.operatorsdk.runtime.CRDGenerationInfo;
 import io.quarkiverse.operatorsdk.runtime.CRDUtils;
 import io.quarkiverse.operatorsdk.runtime.QuarkusConfigurationService;
 import io.quarkiverse.operatorsdk.runtime.QuarkusControllerConfiguration;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Produces;
 import java.time.Duration;
 
@@ -16,6 +22,7 @@ import java.time.Duration;
  * {@code @ControllerConfiguration} but does not pass it to the runtime configuration, and this
  * reconciler needs it to see deletions without putting a finalizer on every resource. Everything
  * else is the extension's own configuration (namespaces, retry, rate limits, CRD apply in tests).
+ * It also produces the leader election settings, which the extension picks up in the prod profile.
  */
 public class OperatorWiring {
 
@@ -31,9 +38,40 @@ public class OperatorWiring {
         return build(configuration, reconciler);
     }
 
+    /**
+     * Replicas elect a leader through a Lease in the operator's namespace (the client's, from the pod's
+     * service account); the pod name (HOSTNAME) is the identity. A leader that cannot renew exits, and
+     * its pod restarts as a standby. The extension activates this in the prod profile only
+     * ({@code quarkus.operator-sdk.activate-leader-election-for-profiles}).
+     */
+    @Produces
+    @Dependent
+    @Unremovable
+    LeaderElectionConfiguration leaderElection(OperatorConfig config) {
+        OperatorConfig.LeaderElection election = config.leaderElection();
+        if (!election.enabled()) {
+            return null;
+        }
+        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(election.leaseName())
+                .withLeaseDuration(election.leaseDuration())
+                .withRenewDeadline(election.renewDeadline())
+                .withRetryPeriod(election.retryPeriod())
+                .build();
+    }
+
     /** A new operator with this reconciler registered (not started); also how tests simulate a restart. */
     public static Operator build(QuarkusConfigurationService configuration, MdeqTrainingJobReconciler reconciler) {
-        Operator operator = new Operator(configuration);
+        return build(configuration, configuration, reconciler);
+    }
+
+    /**
+     * A new operator as {@link #build(QuarkusConfigurationService, MdeqTrainingJobReconciler)}, whose
+     * operator-wide settings (leader election, executors) come from {@code operatorConfiguration}: how
+     * tests run two replicas in one process.
+     */
+    public static Operator build(QuarkusConfigurationService configuration, ConfigurationService operatorConfiguration,
+            MdeqTrainingJobReconciler reconciler) {
+        Operator operator = new Operator(operatorConfiguration);
         QuarkusControllerConfiguration<MdeqTrainingJob> extension = configuration.getConfigurationFor(reconciler);
         AllEventsConfiguration controller = new AllEventsConfiguration(extension);
         controller.setParent(configuration);

@@ -37,6 +37,10 @@ final class RunJobs {
         return jobs.of(role);
     }
 
+    List<ChildJob> all() {
+        return jobs.all();
+    }
+
     /** Creates the {@code role} Job of the run from {@code inputs}; the caller has seen that it does not exist. */
     Job create(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, Role role, JobInputs inputs) {
         Job job = jobs.of(role).create(resource, inputs, context);

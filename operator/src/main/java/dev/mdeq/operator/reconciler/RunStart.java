@@ -49,6 +49,10 @@ final class RunStart {
     Job start(MdeqTrainingJob resource, Context<MdeqTrainingJob> context, StatusDraft draft, StoreTarget store,
             RunFolder folder) {
         ResolvedRun run = validator.validate(resource);
+        JobInputs inputs = new JobInputs(folder.uri(), store, run.shutdownGraceSeconds(), EvaluationStage.evalId(resource),
+                draft.attempt == null ? 1 : draft.attempt);
+        // Every role's pod template is checked now, before anything is written or created.
+        jobs.all().forEach(job -> job.desired(resource, inputs));
         String sha = run.config().sha256();
         Optional<String> existing = folder.readConfig();
         if (existing.isPresent()) {
@@ -68,9 +72,7 @@ final class RunStart {
         draft.runUri = folder.uri().toString();
         draft.configSha256 = sha;
         draft.runSpecSha256 = runSpecSha256(resource);
-        return jobs.create(resource, context, Role.TRAINER,
-                new JobInputs(folder.uri(), store, run.shutdownGraceSeconds(), EvaluationStage.evalId(resource),
-                        draft.attempt == null ? 1 : draft.attempt));
+        return jobs.create(resource, context, Role.TRAINER, inputs);
     }
 
     /**
