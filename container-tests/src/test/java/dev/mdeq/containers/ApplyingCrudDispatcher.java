@@ -18,10 +18,27 @@ import java.nio.charset.StandardCharsets;
  * an apply patch with 404 or 415). An apply creates the object when it is absent and otherwise merges
  * it in as a JSON merge patch, which is what a single field manager applying with force amounts to
  * for these objects (no field it once set is dropped, since the operator always applies whole Jobs).
+ * It also answers the leader election's check that the operator may use Leases (a
+ * SelfSubjectRulesReview, which the CRUD mode cannot store) as the API server does under the
+ * chart's RBAC: get, create and update on coordination.k8s.io leases.
  */
 final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
     private static final ObjectMapper YAML = new YAMLMapper();
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final String RULES_REVIEWS = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
+
+    @Override
+    public MockResponse handleCreate(RecordedRequest request) {
+        if (!request.getPath().startsWith(RULES_REVIEWS)) {
+            return super.handleCreate(request);
+        }
+        String review = "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectRulesReview\","
+                + "\"spec\":{},\"status\":{\"incomplete\":false,\"nonResourceRules\":[],\"resourceRules\":["
+                + "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],"
+                + "\"verbs\":[\"get\",\"create\",\"update\"]}]}}";
+        return new MockResponse().setResponseCode(201).setHeader("Content-Type", "application/json").setBody(review);
+    }
 
     @Override
     public MockResponse handlePatch(RecordedRequest request) {

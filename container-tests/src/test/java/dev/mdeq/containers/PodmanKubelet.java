@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
@@ -47,7 +48,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Plays the Job controller and the kubelet of one node against the mock API server, with real
  * containers: each Job of the namespace gets a pod, and the pod's template becomes a {@code podman run}
- * (image, command and args, env, Secret volumes as files with their modes, emptyDirs, user and group,
+ * (image, command and args, env, Secret and projected Secret volumes as files with their modes, emptyDirs, user and group,
  * read-only root, capabilities, no privilege escalation, resource limits). The pod's phase and exit code
  * go back to the API, and the Job's counters and conditions follow the Job's rules: restartPolicy Never
  * (a new pod after a failure), the pod failure policy (Ignore, FailJob, Count on exit codes),
@@ -425,25 +426,24 @@ final class PodmanKubelet implements AutoCloseable {
                 return Folders.writable(podDir, volume.getName());
             }
             if (volume.getSecret() != null) {
-                Secret secret = client.secrets().inNamespace(namespace).withName(volume.getSecret().getSecretName()).get();
-                if (secret == null) {
-                    throw new IllegalStateException("secret \"" + volume.getSecret().getSecretName() + "\" not found");
-                }
-                Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
                 int defaultMode = volume.getSecret().getDefaultMode() == null ? 0644 : volume.getSecret().getDefaultMode();
                 Path dir = Files.createDirectories(podDir.resolve(volume.getName()));
-                List<KeyToPath> items = volume.getSecret().getItems();
-                if (items == null || items.isEmpty()) {
-                    items = data.keySet().stream().map(k -> new KeyToPath(k, null, k)).toList();
-                }
-                for (KeyToPath item : items) {
-                    String value = data.get(item.getKey());
-                    if (value == null) {
-                        throw new IllegalStateException("secret " + volume.getSecret().getSecretName() + " has no key " + item.getKey());
+                writeSecret(dir, volume.getSecret().getSecretName(), volume.getSecret().getItems(), defaultMode,
+                        Boolean.TRUE.equals(volume.getSecret().getOptional()));
+                Files.setPosixFilePermissions(dir, permissions(0755));
+                return dir;
+            }
+            if (volume.getProjected() != null) {
+                int defaultMode = volume.getProjected().getDefaultMode() == null ? 0644
+                        : volume.getProjected().getDefaultMode();
+                Path dir = Files.createDirectories(podDir.resolve(volume.getName()));
+                for (VolumeProjection source : volume.getProjected().getSources()) {
+                    if (source.getSecret() == null) {
+                        throw new IllegalStateException("volume " + volume.getName()
+                                + ": only secret sources of projected volumes are supported by the test kubelet");
                     }
-                    Path file = dir.resolve(item.getPath());
-                    Files.write(file, Base64.getDecoder().decode(value));
-                    Files.setPosixFilePermissions(file, permissions(item.getMode() != null ? item.getMode() : defaultMode));
+                    writeSecret(dir, source.getSecret().getName(), source.getSecret().getItems(), defaultMode,
+                            Boolean.TRUE.equals(source.getSecret().getOptional()));
                 }
                 Files.setPosixFilePermissions(dir, permissions(0755));
                 return dir;
@@ -451,7 +451,35 @@ final class PodmanKubelet implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        throw new IllegalStateException("volume " + volume.getName() + ": only emptyDir and secret are supported by the test kubelet");
+        throw new IllegalStateException("volume " + volume.getName() + ": only emptyDir, secret and projected secrets are supported by the test kubelet");
+    }
+
+    /** A Secret's keys (all, or the given items) as files in {@code dir}; an optional Secret or key may be missing. */
+    private void writeSecret(Path dir, String name, List<KeyToPath> items, int defaultMode, boolean optional)
+            throws IOException {
+        Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+        if (secret == null) {
+            if (optional) {
+                return;
+            }
+            throw new IllegalStateException("secret \"" + name + "\" not found");
+        }
+        Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+        if (items == null || items.isEmpty()) {
+            items = data.keySet().stream().map(k -> new KeyToPath(k, null, k)).toList();
+        }
+        for (KeyToPath item : items) {
+            String value = data.get(item.getKey());
+            if (value == null) {
+                if (optional) {
+                    continue;
+                }
+                throw new IllegalStateException("secret " + name + " has no key " + item.getKey());
+            }
+            Path file = dir.resolve(item.getPath());
+            Files.write(file, Base64.getDecoder().decode(value));
+            Files.setPosixFilePermissions(file, permissions(item.getMode() != null ? item.getMode() : defaultMode));
+        }
     }
 
     private static Set<PosixFilePermission> permissions(int mode) {
