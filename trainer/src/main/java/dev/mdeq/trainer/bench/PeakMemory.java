@@ -4,6 +4,7 @@ import dev.mdeq.model.kernels.NativeEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -28,13 +29,13 @@ final class PeakMemory {
     }
 
     /** Runs {@code work} and returns the memory it used, or empty where the peak cannot be reset. */
-    static java.util.Optional<Usage> during(Runnable work) {
+    static Optional<Usage> during(Runnable work) {
         OptionalLong before = resetPeak();
         work.run();
         OptionalLong peak = read("VmHWM:");
         return before.isPresent() && peak.isPresent()
-                ? java.util.Optional.of(new Usage(before.getAsLong(), peak.getAsLong()))
-                : java.util.Optional.empty();
+                ? Optional.of(new Usage(before.getAsLong(), peak.getAsLong()))
+                : Optional.empty();
     }
 
     /** Resets the peak to the current resident size and returns that size. */
