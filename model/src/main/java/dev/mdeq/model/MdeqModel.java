@@ -196,7 +196,7 @@ public final class MdeqModel implements AutoCloseable {
      */
     private TrainStep implicitStep(ForwardContext ctx, NDArray x0, StateLayout layout, List<NDArray> zStar,
             SolveResult forward, Function<NDArray, NDArray> loss, NDManager caller, Timings timings, long started) {
-        NDArray zf = layout.flatten(net.f(ctx, zStar, x0));
+        NDArray zf = layout.flatten(fReleasingIntermediates(ctx, zStar, x0));
         NDArray headInput = zf.stopGradient();
         headInput.setRequiresGradient(true);
         NDArray logits = net.head(ctx, layout.unflatten(headInput));
@@ -207,7 +207,8 @@ public final class MdeqModel implements AutoCloseable {
 
         NDArray point = zf.stopGradient();
         point.setRequiresGradient(true);
-        NDArray fAtPoint = layout.flatten(net.f(ctx.detached(), layout.unflatten(point), x0.stopGradient()));
+        NDArray fAtPoint = layout.flatten(
+                fReleasingIntermediates(ctx.detached(), layout.unflatten(point), x0.stopGradient()));
         Function<NDArray, NDArray> adjoint = w -> {
             TorchOps.backward(fAtPoint, w, true);
             NDArray vjp = point.getGradient();
@@ -254,7 +255,7 @@ public final class MdeqModel implements AutoCloseable {
             double damping) {
         List<NDArray> z = zStar;
         for (int k = 0; k < steps; k++) {
-            List<NDArray> fz = net.f(ctx, z, x0);
+            List<NDArray> fz = fReleasingIntermediates(ctx, z, x0);
             if (damping == 1.0) {
                 z = fz;
             } else {
@@ -272,9 +273,23 @@ public final class MdeqModel implements AutoCloseable {
     private List<NDArray> unroll(ForwardContext ctx, List<NDArray> z, NDArray x0, int layers) {
         List<NDArray> out = z;
         for (int layer = 0; layer < layers; layer++) {
-            out = net.f(ctx, out, x0);
+            out = fReleasingIntermediates(ctx, out, x0);
         }
         return out;
+    }
+
+    /**
+     * One application of f whose intermediates are closed as soon as it returns, as Python frees
+     * them when their last reference goes: with autograd on, the graph keeps its own references to
+     * what the backward needs, so only arrays nothing needs are released. Without this, an unrolled
+     * or phantom forward keeps every intermediate of every layer until the step ends.
+     */
+    private List<NDArray> fReleasingIntermediates(ForwardContext ctx, List<NDArray> z, NDArray x0) {
+        try (NDScope scope = new NDScope()) {
+            List<NDArray> out = net.f(ctx, z, x0);
+            out.forEach(NDScope::unregister);
+            return out;
+        }
     }
 
     /** The forward solve z* = f(z*) from z = 0, without graph. */

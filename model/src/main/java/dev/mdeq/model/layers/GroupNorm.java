@@ -5,34 +5,29 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 
 /**
- * PyTorch's {@code nn.GroupNorm(groups, channels, eps=1e-5, affine=True)} (DJL has none): the
- * channels of each sample split into {@code groups} consecutive groups, each normalised by its own
- * mean and biased variance over its channels and pixels, then a per-channel affine map ({@code
- * weight} initialised 1, {@code bias} 0).
+ * PyTorch's {@code nn.GroupNorm(groups, channels, eps=1e-5, affine=True)}: the channels of each
+ * sample split into {@code groups} consecutive groups, each normalised by its own mean and biased
+ * variance over its channels and pixels, then a per-channel affine map ({@code weight} initialised
+ * 1, {@code bias} 0).
  *
- * <p>Computed as a layer norm over each reshaped {@code (B, groups, C/groups*H*W)} group, which is
- * the same normalisation with a fused kernel (and fused backward), then the per-channel affine map,
- * in the way that is cheapest for what follows (measured on CIFAR TINY, docs/benchmarks.md):
- * <ul>
- *   <li>recorded with the parameters' gradients (training graphs): an inference-mode batch norm with
- *       mean 0, variance 1 and epsilon 0 ({@code x * weight + bias} exactly), one fused pass whose
- *       backward also gives the parameters' gradients, and one saved array less than a multiply and
- *       an add (an unrolled step: 0.92-1.01x the time, 0.82x the memory);</li>
- *   <li>recorded without them (the adjoint solve's graph, detached weights): multiply and add, whose
- *       backward is one multiply (the batch norm's backward was slower there);</li>
- *   <li>not recorded (solver iterations): multiply and add in place on the fresh normalised array.</li>
- * </ul>
+ * <p>DJL has no group norm, so this calls PyTorch's own fused {@code torch.group_norm} through a
+ * TorchScript function ({@link TorchScriptFunction}, {@code group_norm.pt}): one pass forward, and
+ * a backward that recomputes the normalised values from the input and the saved statistics instead
+ * of keeping them, as the reference's layer does. Built from DJL's layer norm plus an affine map, it
+ * kept one more full-size array per norm in every training graph (an unrolled CIFAR TINY step:
+ * +1190 MiB against +927 MiB, docs/benchmarks.md).
  */
 public final class GroupNorm extends LayerBlock {
     /** PyTorch's default epsilon. */
     public static final double EPS = 1e-5;
 
+    /** {@code torch.group_norm(x, len(groups), weight, bias, 1e-5)}. */
+    private static final TorchScriptFunction FUNCTION = new TorchScriptFunction("group_norm.pt");
+
     private final int groups;
     private final int channels;
     private final Parameter weight;
     private final Parameter bias;
-    private final Object weightKey = new Object();
-    private final Object biasKey = new Object();
 
     public GroupNorm(int groups, int channels) {
         if (groups < 1 || channels % groups != 0) {
@@ -51,22 +46,9 @@ public final class GroupNorm extends LayerBlock {
 
     @Override
     public NDArray forward(ForwardContext ctx, NDArray x) {
-        Shape shape = x.getShape();
-        long perGroup = shape.size() / (shape.get(0) * groups);
-        NDArray ones = ctx.constant(1, perGroup, x.getDataType());
-        NDArray zeros = ctx.constant(0, perGroup, x.getDataType());
-        NDArray normalised = TorchOps.layerNorm(x.reshape(shape.get(0), groups, perGroup), new Shape(perGroup), ones,
-                zeros, EPS).reshape(shape);
-        NDArray w = ctx.value(weight);
-        NDArray b = ctx.value(bias);
-        boolean recorded = TorchOps.isGradEnabled();
-        if (recorded && (w.hasGradient() || b.hasGradient())) {
-            return TorchOps.batchNorm(normalised, ctx.constant(0, channels, x.getDataType()),
-                    ctx.constant(1, channels, x.getDataType()), w, b, false, 0.0, 0.0);
-        }
-        NDArray gamma = ctx.derive(weightKey, new NDArray[] {w}, in -> in[0].reshape(channels, 1, 1));
-        NDArray beta = ctx.derive(biasKey, new NDArray[] {b}, in -> in[0].reshape(channels, 1, 1));
-        return recorded ? normalised.mul(gamma).add(beta) : normalised.muli(gamma).addi(beta);
+        // The group count travels as the length of a cached array (the function takes tensors only).
+        NDArray groupCount = ctx.constant(0, groups, x.getDataType());
+        return FUNCTION.apply(x, groupCount, ctx.value(weight), ctx.value(bias));
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.mdeq.model.layers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -11,8 +10,6 @@ import ai.djl.pytorch.jni.JniUtils;
  * <ul>
  *   <li>batch norm with PyTorch's momentum convention (DJL's API takes {@code 1 - momentum} as a
  *       float, which rounds the reference's 0.1 / 0.01);</li>
- *   <li>layer norm (the kernel GroupNorm is built on);</li>
- *   <li>nearest upsampling (DJL's resize expects image layouts);</li>
  *   <li>backward seeded with an arbitrary vector and keeping the graph (vector-Jacobian products),
  *       gradient reset, and the autograd switch.</li>
  * </ul>
@@ -29,11 +26,6 @@ public final class TorchOps {
     public static NDArray batchNorm(NDArray x, NDArray runningMean, NDArray runningVar, NDArray weight, NDArray bias,
             boolean training, double momentum, double eps) {
         return JniUtils.batchNorm(pt(x), pt(runningMean), pt(runningVar), pt(weight), pt(bias), training, momentum, eps);
-    }
-
-    /** {@code torch.nn.functional.layer_norm} over the trailing {@code normalizedShape} dimensions. */
-    public static NDArray layerNorm(NDArray x, Shape normalizedShape, NDArray weight, NDArray bias, double eps) {
-        return JniUtils.layerNorm(pt(x), normalizedShape, pt(weight), pt(bias), eps);
     }
 
     /**

@@ -75,6 +75,80 @@ class LayersTest extends ManagedTest {
         }
     }
 
+    /**
+     * The fused PyTorch group norm behind {@link GroupNorm} differentiates correctly: gradients of
+     * {@code sum(r * norm(x))} with respect to the input, weight and bias against central
+     * differences in float64; and without autograd it records nothing.
+     */
+    @Test
+    void groupNormGradientsMatchFiniteDifferences() {
+        int b = 2;
+        int c = 4;
+        int h = 3;
+        int w = 3;
+        Shape shape = new Shape(b, c, h, w);
+        Random random = new Random(3);
+        double[] x = random(random, b * c * h * w);
+        double[] r = random(random, x.length);
+        double[] gamma = random(random, c);
+        double[] beta = random(random, c);
+        GroupNorm norm = new GroupNorm(2, c);
+        norm.initialize(manager, DataType.FLOAT64, shape);
+        setParameter(norm, "weight", gamma);
+        setParameter(norm, "bias", beta);
+        NDArray weight = norm.namedParameters().get("weight").getArray();
+        NDArray bias = norm.namedParameters().get("bias").getArray();
+
+        double[] inputGradient;
+        double[] weightGradient;
+        double[] biasGradient;
+        try (NDManager scope = manager.newSubManager(); TorchOps.GradMode on = TorchOps.gradMode(true)) {
+            NDArray input = scope.create(x, shape);
+            input.setRequiresGradient(true);
+            NDArray loss = norm.forward(context(scope, true), input).mul(scope.create(r, shape)).sum();
+            TorchOps.backward(loss, loss.onesLike(), false);
+            inputGradient = input.getGradient().toDoubleArray();
+            weightGradient = weight.getGradient().toDoubleArray();
+            biasGradient = bias.getGradient().toDoubleArray();
+            TorchOps.zeroGrad(weight);
+            TorchOps.zeroGrad(bias);
+        }
+
+        double step = 1e-6;
+        try (NDManager scope = manager.newSubManager(); TorchOps.GradMode off = TorchOps.gradMode(false)) {
+            java.util.function.Supplier<Double> loss = () -> norm.forward(context(scope, true), scope.create(x, shape))
+                    .mul(scope.create(r, shape)).sum().getDouble();
+            assertEquals(false, norm.forward(context(scope, true), scope.create(x, shape)).hasGradient(),
+                    "no graph without autograd");
+            for (int i = 0; i < x.length; i += 5) {
+                double saved = x[i];
+                x[i] = saved + step;
+                double up = loss.get();
+                x[i] = saved - step;
+                double down = loss.get();
+                x[i] = saved;
+                assertEquals((up - down) / (2 * step), inputGradient[i], 1e-6, "d/dx[" + i + "]");
+            }
+            for (int ch = 0; ch < c; ch++) {
+                for (double[][] p : new double[][][] {{gamma, weightGradient}, {beta, biasGradient}}) {
+                    double[] values = p[0];
+                    NamedBlock block = norm;
+                    String name = values == gamma ? "weight" : "bias";
+                    double saved = values[ch];
+                    values[ch] = saved + step;
+                    setParameter(block, name, values);
+                    double up = loss.get();
+                    values[ch] = saved - step;
+                    setParameter(block, name, values);
+                    double down = loss.get();
+                    values[ch] = saved;
+                    setParameter(block, name, values);
+                    assertEquals((up - down) / (2 * step), p[1][ch], 1e-6, name + "[" + ch + "]");
+                }
+            }
+        }
+    }
+
     @Test
     void weightNormConvolutionMatchesTheFormula() {
         int in = 2;
