@@ -4,13 +4,18 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * {@code nn.Upsample(scale_factor=factor, mode='nearest')} on {@code (N, C, H, W)} arrays.
- *
- * <p>With an integer factor every input pixel becomes a factor x factor square, so the result is
- * the input broadcast along two new axes and reshaped: one copy. (libtorch 2.7.1's CPU {@code
- * upsample_nearest2d} converts input and output to channels-last and back, three extra copies that
- * cost about 6 % of an f evaluation on CIFAR TINY; the backward of the broadcast is the same sum
- * over each square.)
+ * {@code nn.Upsample(scale_factor=factor, mode='nearest')} on {@code (N, C, H, W)} arrays: every
+ * input pixel becomes a factor x factor square. Two ways, the same values, each where it is
+ * cheapest (libtorch 2.7.1 on CPU, docs/benchmarks.md):
+ * <ul>
+ *   <li>recorded for a backward: libtorch's {@code upsample_nearest2d}, whose backward is one
+ *       direct kernel (about 1 ms for CIFAR TINY's branch, against 8 ms for the reductions that
+ *       undo a broadcast);</li>
+ *   <li>not recorded (solver iterations, evaluation): the input broadcast along a new last axis,
+ *       then along a new row axis, each reshaped (copies of 1/factor and all of the output), half
+ *       the time of {@code upsample_nearest2d}, which converts input and output to channels-last
+ *       and back.</li>
+ * </ul>
  */
 public final class NearestUpsample extends LayerBlock {
     private final int factor;
@@ -22,9 +27,16 @@ public final class NearestUpsample extends LayerBlock {
     @Override
     public NDArray forward(ForwardContext ctx, NDArray x) {
         Shape s = x.getShape();
-        return x.reshape(s.get(0), s.get(1), s.get(2), 1, s.get(3), 1)
-                .broadcast(s.get(0), s.get(1), s.get(2), factor, s.get(3), factor)
-                .reshape(outputShape(s));
+        Shape out = outputShape(s);
+        if (TorchOps.isGradEnabled() && x.hasGradient()) {
+            return TorchOps.upsampleNearest(x, out.get(2), out.get(3));
+        }
+        long n = s.get(0);
+        long c = s.get(1);
+        long h = s.get(2);
+        long w = s.get(3);
+        NDArray wide = x.reshape(n, c, h, w, 1).broadcast(n, c, h, w, factor).reshape(n, c, h, 1, w * factor);
+        return wide.broadcast(n, c, h, factor, w * factor).reshape(out);
     }
 
     @Override

@@ -10,11 +10,15 @@ import ai.djl.pytorch.jni.JniUtils;
  * <ul>
  *   <li>batch norm with PyTorch's momentum convention (DJL's API takes {@code 1 - momentum} as a
  *       float, which rounds the reference's 0.1 / 0.01);</li>
+ *   <li>nearest upsampling (DJL's resize expects image layouts);</li>
  *   <li>backward seeded with an arbitrary vector and keeping the graph (vector-Jacobian products),
  *       gradient reset, and the autograd switch.</li>
  * </ul>
  */
 public final class TorchOps {
+    /** DJL's code for nearest-neighbour interpolation. */
+    private static final int NEAREST = 0;
+
     private TorchOps() {
     }
 
@@ -26,6 +30,11 @@ public final class TorchOps {
     public static NDArray batchNorm(NDArray x, NDArray runningMean, NDArray runningVar, NDArray weight, NDArray bias,
             boolean training, double momentum, double eps) {
         return JniUtils.batchNorm(pt(x), pt(runningMean), pt(runningVar), pt(weight), pt(bias), training, momentum, eps);
+    }
+
+    /** {@code interpolate(x, size=(height, width), mode='nearest')} on an {@code (N, C, H, W)} array. */
+    public static NDArray upsampleNearest(NDArray x, long height, long width) {
+        return JniUtils.interpolate(pt(x), new long[] {height, width}, NEAREST, false);
     }
 
     /**

@@ -347,23 +347,46 @@ class LayersTest extends ManagedTest {
         }
     }
 
-    /** Against libtorch's own upsample_nearest2d, forward and backward, factor 4 on a non-square input. */
+    /**
+     * Both ways of upsampling (broadcast without a graph, libtorch's kernel with one) against the
+     * formula, factor 4 on a non-square input: each output pixel is its square's input pixel, and
+     * each input pixel's gradient is the sum of the seed over its square.
+     */
     @Test
-    void nearestUpsampleMatchesLibtorchsInterpolationBothWays() {
-        try (NDManager scope = manager.newSubManager(); TorchOps.GradMode on = TorchOps.gradMode(true)) {
-            Random random = new Random(4);
-            NDArray x = scope.create(random.doubles(2 * 3 * 2 * 5).toArray(), new Shape(2, 3, 2, 5));
-            NDArray seed = scope.create(random.doubles(2 * 3 * 8 * 20).toArray(), new Shape(2, 3, 8, 20));
-            x.setRequiresGradient(true);
-            NDArray ours = new NearestUpsample(4).forward(context(scope, true), x);
-            TorchOps.backward(ours, seed, false);
-            double[] ourGradient = x.getGradient().toDoubleArray();
-            TorchOps.zeroGrad(x);
-            NDArray theirs = ai.djl.pytorch.jni.JniUtils.interpolate((ai.djl.pytorch.engine.PtNDArray) x,
-                    new long[] {8, 20}, 0, false); // mode 0: nearest
-            TorchOps.backward(theirs, seed, false);
-            assertArrayEquals(theirs.toDoubleArray(), ours.toDoubleArray());
-            assertArrayEquals(x.getGradient().toDoubleArray(), ourGradient, 1e-12);
+    void nearestUpsampleMatchesTheFormulaWithAndWithoutGraph() {
+        int n = 2;
+        int c = 3;
+        int h = 2;
+        int w = 5;
+        int k = 4;
+        Random random = new Random(4);
+        double[] x = random.doubles(n * c * h * w).toArray();
+        double[] seed = random.doubles(n * c * h * k * w * k).toArray();
+        double[] expected = new double[seed.length];
+        double[] expectedGradient = new double[x.length];
+        for (int plane = 0; plane < n * c; plane++) {
+            for (int i = 0; i < h * k; i++) {
+                for (int j = 0; j < w * k; j++) {
+                    int out = (plane * h * k + i) * w * k + j;
+                    int in = (plane * h + i / k) * w + j / k;
+                    expected[out] = x[in];
+                    expectedGradient[in] += seed[out];
+                }
+            }
+        }
+        NearestUpsample up = new NearestUpsample(k);
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray input = scope.create(x, new Shape(n, c, h, w));
+            try (TorchOps.GradMode off = TorchOps.gradMode(false)) {
+                assertArrayEquals(expected, up.forward(context(scope, false), input).toDoubleArray());
+            }
+            try (TorchOps.GradMode on = TorchOps.gradMode(true)) {
+                input.setRequiresGradient(true);
+                NDArray recorded = up.forward(context(scope, true), input);
+                assertArrayEquals(expected, recorded.toDoubleArray());
+                TorchOps.backward(recorded, scope.create(seed, recorded.getShape()), false);
+                assertArrayEquals(expectedGradient, input.getGradient().toDoubleArray(), 1e-12);
+            }
         }
     }
 
