@@ -261,7 +261,7 @@ public final class MdeqModel implements AutoCloseable {
             } else {
                 List<NDArray> mixed = new ArrayList<>(fz.size());
                 for (int i = 0; i < fz.size(); i++) {
-                    mixed.add(fz.get(i).mul(damping).add(z.get(i).mul(1 - damping)));
+                    mixed.add(TorchOps.mul(fz.get(i), damping).add(TorchOps.mul(z.get(i), 1 - damping)));
                 }
                 z = mixed;
             }

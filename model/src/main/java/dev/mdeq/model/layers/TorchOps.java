@@ -1,7 +1,10 @@
 package dev.mdeq.model.layers;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
@@ -10,6 +13,7 @@ import ai.djl.pytorch.jni.JniUtils;
  * <ul>
  *   <li>batch norm with PyTorch's momentum convention (DJL's API takes {@code 1 - momentum} as a
  *       float, which rounds the reference's 0.1 / 0.01);</li>
+ *   <li>multiplication by a number that autograd may keep (DJL's keeps freed memory);</li>
  *   <li>nearest upsampling (DJL's resize expects image layouts);</li>
  *   <li>backward seeded with an arbitrary vector and keeping the graph (vector-Jacobian products),
  *       gradient reset, and the autograd switch.</li>
@@ -30,6 +34,19 @@ public final class TorchOps {
     public static NDArray batchNorm(NDArray x, NDArray runningMean, NDArray runningVar, NDArray weight, NDArray bias,
             boolean training, double momentum, double eps) {
         return JniUtils.batchNorm(pt(x), pt(runningMean), pt(runningVar), pt(weight), pt(bias), training, momentum, eps);
+    }
+
+    /**
+     * {@code x * factor}, safe to record for a backward. DJL's {@code x.mul(factor)} wraps the
+     * number in an array backed by Java memory and closes it on return; autograd keeps that array
+     * for the backward ({@code grad * factor}), which then reads freed memory (docs/numerics.md,
+     * "Memory that outlives its array"). Here the factor is a libtorch-owned scalar array.
+     */
+    public static NDArray mul(NDArray x, double factor) {
+        try (NDArray scalar = JniUtils.full((PtNDManager) x.getManager(), new Shape(), factor, x.getDataType(),
+                x.getDevice(), SparseFormat.DENSE)) {
+            return x.mul(scalar);
+        }
     }
 
     /** {@code interpolate(x, size=(height, width), mode='nearest')} on an {@code (N, C, H, W)} array. */
