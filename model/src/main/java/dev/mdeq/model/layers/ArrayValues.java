@@ -1,8 +1,11 @@
 package dev.mdeq.model.layers;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
-/** Writes values computed in Java into an existing array, converting to the array's type. */
+/** Values computed in Java into arrays (existing ones, or new ones libtorch owns) and back, converting types. */
 public final class ArrayValues {
     private ArrayValues() {
     }
@@ -30,6 +33,18 @@ public final class ArrayValues {
                 target.set(longs);
             }
             default -> throw new IllegalArgumentException("unsupported parameter type " + target.getDataType());
+        }
+    }
+
+    /**
+     * A new array of {@code values} in memory libtorch owns. DJL's {@code create(double[])} keeps
+     * the values in Java memory that only its array object holds, so a view of it or an autograd
+     * graph that outlives that object reads freed memory (docs/numerics.md, "Memory that outlives
+     * its array"); this copy can be viewed, saved and closed freely.
+     */
+    public static NDArray owned(NDManager manager, double[] values, Shape shape, DataType type) {
+        try (NDArray javaMemory = manager.create(values, shape)) {
+            return javaMemory.toType(type, true);
         }
     }
 

@@ -65,11 +65,8 @@ public final class DropoutMasks {
         for (int i = 0; i < values.length; i++) {
             values[i] = random.nextDouble() < keep ? scale : 0;
         }
-        NDArray drawn = ctx.manager().create(values, new Shape(batch, channels, 1, 1));
-        NDArray mask = ForwardContext.keep(drawn.toType(type, false));
-        if (mask != drawn) {
-            drawn.close();
-        }
+        NDArray mask = ForwardContext.keep(ArrayValues.owned(ctx.manager(), values, new Shape(batch, channels, 1, 1),
+                type));
         masks.put(layer, mask);
         return mask;
     }

@@ -13,14 +13,11 @@ import ai.djl.nn.Parameter;
  * <p>DJL has no group norm, so this calls PyTorch's own fused {@code torch.group_norm} through a
  * TorchScript function ({@link TorchScriptFunction}, {@code group_norm.pt}): one pass forward, and
  * a backward that recomputes the normalised values from the input and the saved statistics instead
- * of keeping them, as the reference's layer does. Built from DJL's layer norm plus an affine map, it
- * kept one more full-size array per norm in every training graph (an unrolled CIFAR TINY step:
- * +1190 MiB against +927 MiB, docs/benchmarks.md).
+ * of keeping them, as the reference's layer does. The epsilon, PyTorch's default 1e-5, is written
+ * in that function. Built from DJL's layer norm plus an affine map, this layer kept one more
+ * full-size array per norm in every training graph (docs/benchmarks.md, "Second round").
  */
 public final class GroupNorm extends LayerBlock {
-    /** PyTorch's default epsilon. */
-    public static final double EPS = 1e-5;
-
     /** {@code torch.group_norm(x, len(groups), weight, bias, 1e-5)}. */
     private static final TorchScriptFunction FUNCTION = new TorchScriptFunction("group_norm.pt");
 

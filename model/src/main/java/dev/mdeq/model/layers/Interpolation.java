@@ -39,10 +39,10 @@ public final class Interpolation {
         if (inHeight == height && inWidth == width) {
             return x.duplicate();
         }
-        NDArray columnsT = x.getManager().create(matrix(inWidth, width, alignCorners), new Shape(width, inWidth))
-                .toType(x.getDataType(), false).transpose();
-        NDArray rows = x.getManager().create(matrix(inHeight, height, alignCorners), new Shape(height, inHeight))
-                .toType(x.getDataType(), false);
+        NDArray columnsT = ArrayValues.owned(x.getManager(), matrix(inWidth, width, alignCorners),
+                new Shape(width, inWidth), x.getDataType()).transpose();
+        NDArray rows = ArrayValues.owned(x.getManager(), matrix(inHeight, height, alignCorners),
+                new Shape(height, inHeight), x.getDataType());
         return rows.matMul(x.matMul(columnsT));
     }
 

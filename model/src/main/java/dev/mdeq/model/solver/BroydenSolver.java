@@ -2,8 +2,10 @@ package dev.mdeq.model.solver;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.function.Function;
@@ -26,6 +28,26 @@ import java.util.function.Function;
  * pairs) of frozen samples are zero, so they keep their state.
  */
 public final class BroydenSolver implements EquilibriumSolver {
+    /** How the ring buffers are allocated: tests fill them with NaN to show no unwritten slot is read. */
+    @FunctionalInterface
+    interface Buffers {
+        NDArray allocate(NDManager manager, Shape shape, DataType type);
+    }
+
+    // Uninitialised: a slot is always written before it is read (the reads take the first
+    // min(step - 1, M) or min(step, M) slots), and zeroing up to 2 x B x M x D values costs about
+    // 3 % of an implicit training step.
+    private static final Buffers UNINITIALISED = NDManager::create;
+
+    private final Buffers buffers;
+
+    public BroydenSolver() {
+        this(UNINITIALISED);
+    }
+
+    BroydenSolver(Buffers buffers) {
+        this.buffers = buffers;
+    }
 
     @Override
     public String name() {
@@ -37,11 +59,8 @@ public final class BroydenSolver implements EquilibriumSolver {
         try (SolveContext ctx = new SolveContext(f, x0, options)) {
             int memory = Math.max(1, Math.min(options.threshold(), options.broydenMemory()));
             Shape buffer = new Shape(ctx.batch, memory, ctx.size);
-            // Uninitialised: a slot is always written before it is read (the reads take the first
-            // min(step - 1, M) or min(step, M) slots), and zeroing up to 2 x B x M x D values costs
-            // about 3 % of an implicit training step.
-            NDArray us = ctx.manager.create(buffer, x0.getDataType());
-            NDArray vts = ctx.manager.create(buffer, x0.getDataType());
+            NDArray us = buffers.allocate(ctx.manager, buffer, x0.getDataType());
+            NDArray vts = buffers.allocate(ctx.manager, buffer, x0.getDataType());
             ResidualTracker tracker = ctx.tracker;
 
             NDArray x = ctx.start();

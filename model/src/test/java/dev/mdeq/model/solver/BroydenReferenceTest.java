@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.mdeq.config.DeqConfig.StopMode;
 import dev.mdeq.model.testing.ManagedTest;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,8 @@ import java.util.Random;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Broyden's iterates equal those of an independent dense float64 implementation of the reference
@@ -192,5 +195,38 @@ class BroydenReferenceTest extends ManagedTest {
             assertArrayEquals(x0.toDoubleArray(), result.state().toDoubleArray(), 0.0);
             result.state().close();
         }
+    }
+
+    /**
+     * The ring buffers start uninitialised, so no iterate may depend on a slot before it is written:
+     * buffers filled with NaN give the same iterates, bit for bit, as zero-filled ones, with the
+     * buffer wrapping around (memory 4 of 25 steps) and with samples frozen one by one (ABS).
+     */
+    @ParameterizedTest
+    @EnumSource(value = StopMode.class, names = {"REFERENCE", "ABS"})
+    void unwrittenBufferSlotsAreNeverRead(StopMode mode) {
+        Problem problem = tanhProblem(7, 3, 12, 0.9);
+        SolverOptions options = new SolverOptions(25, 1e-9, mode, 4, 6, 1e-4, 1.0, 1e12, null);
+        List<double[][]> zeroFilled = iterates(new BroydenSolver((m, shape, type) -> m.zeros(shape, type)), problem,
+                options);
+        List<double[][]> nanFilled = iterates(new BroydenSolver((m, shape, type) -> m.full(shape, Float.NaN, type)),
+                problem, options);
+        assertTrue(zeroFilled.size() > 8, "the buffer wraps: " + zeroFilled.size() + " iterates");
+        assertEquals(zeroFilled.size(), nanFilled.size());
+        for (int k = 0; k < zeroFilled.size(); k++) {
+            for (int sample = 0; sample < zeroFilled.get(k).length; sample++) {
+                assertArrayEquals(zeroFilled.get(k)[sample], nanFilled.get(k)[sample], 0.0, "step " + k);
+            }
+        }
+    }
+
+    private static List<double[][]> iterates(BroydenSolver solver, Problem problem, SolverOptions options) {
+        List<double[][]> iterates = new ArrayList<>();
+        try (NDArray x0 = manager.create(TestMaps.flatten(problem.x0())).reshape(problem.x0().length,
+                problem.x0()[0].length)) {
+            solver.solve(problem.djl(), x0, options.withObserver((step, x, g) -> iterates.add(TestMaps.rows(x))))
+                    .state().close();
+        }
+        return iterates;
     }
 }
