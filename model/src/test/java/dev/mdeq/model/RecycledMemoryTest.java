@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Presets;
+import dev.mdeq.config.Task;
 import dev.mdeq.model.solver.SolveResult;
 import dev.mdeq.model.solver.StepObserver;
 import dev.mdeq.model.testing.MemoryChurn;
@@ -26,17 +27,23 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Every training mode computes the same gradients, to the last bit, when the memory freed between
  * its forward and its backward is handed out again (float32, the demo's classification preset
- * with dropout): nothing the backward reads may live in Java memory that was already released
+ * with dropout, and the segmentation demo for its resizing and loss): nothing the backward reads may live in Java memory that was already released
  * (docs/numerics.md, "Memory that outlives its array"). The memory is recycled after the forward
  * (in the loss) and, in the implicit mode, before every vector-Jacobian product of the adjoint
  * solve. The phantom mode failed this before its damping factor became a libtorch array.
  */
 class RecycledMemoryTest {
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource({"unrolled, implicit, 0", "implicit, implicit, 5", "phantom, phantom, 5", "jfb, jfb, 5"})
-    void gradientsDoNotDependOnRecycledMemory(String mode, String grad, long step) {
-        ExperimentConfig config = Presets.load("demo/cls_mdeq_tiny",
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "demo/cls_mdeq_tiny, unrolled, implicit, 0",
+        "demo/cls_mdeq_tiny, implicit, implicit, 5",
+        "demo/cls_mdeq_tiny, phantom, phantom, 5",
+        "demo/cls_mdeq_tiny, jfb, jfb, 5",
+        "demo/seg_mdeq_tiny, unrolled, implicit, 0",
+        "demo/seg_mdeq_tiny, implicit, implicit, 5"})
+    void gradientsDoNotDependOnRecycledMemory(String preset, String mode, String grad, long step) {
+        ExperimentConfig config = Presets.load(preset,
                 List.of("TRAIN.PRETRAIN_STEPS", "3", "DEQ.GRAD", grad, "MODEL.F_THRES", "4"));
         Map<String, double[]> quiet = gradients(config, step, false);
         Map<String, double[]> recycled = gradients(config, step, true);
@@ -81,18 +88,30 @@ class RecycledMemoryTest {
         try (NDManager manager = NDManager.newBaseManager();
                 MdeqModel model = new MdeqModel(config, Device.cpu(), DataType.FLOAT32, 7,
                         recycle ? recycling : solves)) {
+            boolean segmentation = config.task() == Task.SEGMENTATION;
+            int batch = segmentation ? 2 : 4;
+            int height = segmentation ? 64 : 32;
+            int width = segmentation ? 128 : 32;
+            int numClasses = segmentation ? config.dataset().numClasses() : config.model().numClasses();
             Random random = new Random(3);
-            float[] pixels = new float[4 * 3 * 32 * 32];
+            float[] pixels = new float[batch * 3 * height * width];
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = (float) random.nextGaussian();
             }
-            NDArray images = manager.create(pixels, new Shape(4, 3, 32, 32));
-            NDArray labels = manager.create(new int[] {1, 2, 3, 4});
+            NDArray images = manager.create(pixels, new Shape(batch, 3, height, width));
+            int[] classes = new int[segmentation ? batch * height * width : batch];
+            for (int i = 0; i < classes.length; i++) {
+                classes[i] = segmentation && i % 7 == 6 ? 255 : random.nextInt(numClasses); // 255: ignored pixels
+            }
+            NDArray labels = segmentation ? manager.create(classes, new Shape(batch, height, width))
+                    : manager.create(classes);
+            NDArray classWeights = manager.ones(new Shape(numClasses));
             Function<NDArray, NDArray> loss = logits -> {
                 if (recycle) {
                     MemoryChurn.recycle(); // after the forward, before the backward
                 }
-                return CrossEntropy.classification(logits, labels);
+                return segmentation ? CrossEntropy.segmentation(logits, labels, classWeights, 255)
+                        : CrossEntropy.classification(logits, labels);
             };
             model.trainStep(images, loss, step).logits().close();
             Map<String, double[]> out = new LinkedHashMap<>();
