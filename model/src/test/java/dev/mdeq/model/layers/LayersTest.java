@@ -11,6 +11,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.mdeq.model.testing.ManagedTest;
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 
 /** The hand-written layers against the same formulas computed in plain Java doubles. */
@@ -114,39 +115,39 @@ class LayersTest extends ManagedTest {
             TorchOps.zeroGrad(bias);
         }
 
-        double step = 1e-6;
         try (NDManager scope = manager.newSubManager(); TorchOps.GradMode off = TorchOps.gradMode(false)) {
-            java.util.function.Supplier<Double> loss = () -> norm.forward(context(scope, true), scope.create(x, shape))
+            DoubleSupplier loss = () -> norm.forward(context(scope, true), scope.create(x, shape))
                     .mul(scope.create(r, shape)).sum().getDouble();
             assertEquals(false, norm.forward(context(scope, true), scope.create(x, shape)).hasGradient(),
                     "no graph without autograd");
             for (int i = 0; i < x.length; i += 5) {
-                double saved = x[i];
-                x[i] = saved + step;
-                double up = loss.get();
-                x[i] = saved - step;
-                double down = loss.get();
-                x[i] = saved;
-                assertEquals((up - down) / (2 * step), inputGradient[i], 1e-6, "d/dx[" + i + "]");
+                assertEquals(centralDifference(x, i, () -> { }, loss), inputGradient[i], 1e-6, "d/dx[" + i + "]");
             }
             for (int ch = 0; ch < c; ch++) {
-                for (double[][] p : new double[][][] {{gamma, weightGradient}, {beta, biasGradient}}) {
-                    double[] values = p[0];
-                    NamedBlock block = norm;
-                    String name = values == gamma ? "weight" : "bias";
-                    double saved = values[ch];
-                    values[ch] = saved + step;
-                    setParameter(block, name, values);
-                    double up = loss.get();
-                    values[ch] = saved - step;
-                    setParameter(block, name, values);
-                    double down = loss.get();
-                    values[ch] = saved;
-                    setParameter(block, name, values);
-                    assertEquals((up - down) / (2 * step), p[1][ch], 1e-6, name + "[" + ch + "]");
-                }
+                assertEquals(centralDifference(gamma, ch, () -> setParameter(norm, "weight", gamma), loss),
+                        weightGradient[ch], 1e-6, "weight[" + ch + "]");
+                assertEquals(centralDifference(beta, ch, () -> setParameter(norm, "bias", beta), loss),
+                        biasGradient[ch], 1e-6, "bias[" + ch + "]");
             }
         }
+    }
+
+    /**
+     * (loss(v + h e_i) - loss(v - h e_i)) / 2h with h = 1e-6; {@code apply} makes a change of
+     * {@code values} take effect, and the values are restored afterwards.
+     */
+    private static double centralDifference(double[] values, int i, Runnable apply, DoubleSupplier loss) {
+        double h = 1e-6;
+        double saved = values[i];
+        values[i] = saved + h;
+        apply.run();
+        double up = loss.getAsDouble();
+        values[i] = saved - h;
+        apply.run();
+        double down = loss.getAsDouble();
+        values[i] = saved;
+        apply.run();
+        return (up - down) / (2 * h);
     }
 
     @Test
