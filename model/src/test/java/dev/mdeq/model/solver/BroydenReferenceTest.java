@@ -48,10 +48,15 @@ class BroydenReferenceTest extends ManagedTest {
     /** Runs the solver, recording every iterate through the observer. */
     private static List<double[][]> runRecording(Problem problem, SolverOptions options, SolverStats[] stats,
             double[][][] state) {
+        return runRecording(new BroydenSolver(), problem, options, stats, state);
+    }
+
+    private static List<double[][]> runRecording(BroydenSolver solver, Problem problem, SolverOptions options,
+            SolverStats[] stats, double[][][] state) {
         List<double[][]> iterates = new ArrayList<>();
         try (NDArray x0 = manager.create(TestMaps.flatten(problem.x0())).reshape(problem.x0().length,
                 problem.x0()[0].length)) {
-            SolveResult result = new BroydenSolver().solve(problem.djl(), x0,
+            SolveResult result = solver.solve(problem.djl(), x0,
                     options.withObserver((step, x, g) -> {
                         assertEquals(iterates.size(), step);
                         iterates.add(TestMaps.rows(x));
@@ -207,10 +212,10 @@ class BroydenReferenceTest extends ManagedTest {
     void unwrittenBufferSlotsAreNeverRead(StopMode mode) {
         Problem problem = tanhProblem(7, 3, 12, 0.9);
         SolverOptions options = new SolverOptions(25, 1e-9, mode, 4, 6, 1e-4, 1.0, 1e12, null);
-        List<double[][]> zeroFilled = iterates(new BroydenSolver((m, shape, type) -> m.zeros(shape, type)), problem,
-                options);
-        List<double[][]> nanFilled = iterates(new BroydenSolver((m, shape, type) -> m.full(shape, Float.NaN, type)),
-                problem, options);
+        List<double[][]> zeroFilled = runRecording(new BroydenSolver((m, shape, type) -> m.zeros(shape, type)),
+                problem, options, new SolverStats[1], new double[1][][]);
+        List<double[][]> nanFilled = runRecording(new BroydenSolver((m, shape, type) -> m.full(shape, Float.NaN, type)),
+                problem, options, new SolverStats[1], new double[1][][]);
         assertTrue(zeroFilled.size() > 8, "the buffer wraps: " + zeroFilled.size() + " iterates");
         assertEquals(zeroFilled.size(), nanFilled.size());
         for (int k = 0; k < zeroFilled.size(); k++) {
@@ -218,15 +223,5 @@ class BroydenReferenceTest extends ManagedTest {
                 assertArrayEquals(zeroFilled.get(k)[sample], nanFilled.get(k)[sample], 0.0, "step " + k);
             }
         }
-    }
-
-    private static List<double[][]> iterates(BroydenSolver solver, Problem problem, SolverOptions options) {
-        List<double[][]> iterates = new ArrayList<>();
-        try (NDArray x0 = manager.create(TestMaps.flatten(problem.x0())).reshape(problem.x0().length,
-                problem.x0()[0].length)) {
-            solver.solve(problem.djl(), x0, options.withObserver((step, x, g) -> iterates.add(TestMaps.rows(x))))
-                    .state().close();
-        }
-        return iterates;
     }
 }
