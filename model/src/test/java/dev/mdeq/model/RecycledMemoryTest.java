@@ -15,6 +15,7 @@ import dev.mdeq.config.Task;
 import dev.mdeq.model.solver.SolveResult;
 import dev.mdeq.model.solver.StepObserver;
 import dev.mdeq.model.testing.MemoryChurn;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Every training mode computes the same gradients, to the last bit, when the memory freed between
  * its forward and its backward is handed out again (float32, the demo's classification preset
- * with dropout, and the segmentation demo for its resizing and loss): nothing the backward reads may live in Java memory that was already released
- * (docs/numerics.md, "Memory that outlives its array"). The memory is recycled after the forward
+ * with dropout, and the segmentation demo for its resizing and loss): nothing the backward reads
+ * may live in Java memory that was already released (docs/numerics.md, "Memory that outlives its
+ * array"). The memory is recycled after the forward
  * (in the loss) and, in the implicit mode, before every vector-Jacobian product of the adjoint
  * solve. The phantom mode failed this before its damping factor became a libtorch array.
  */
@@ -63,7 +65,7 @@ class RecycledMemoryTest {
                 view.attach(manager);
             }
             MemoryChurn.recycle();
-            assertFalse(java.util.Arrays.equals(values, view.toDoubleArray()),
+            assertFalse(Arrays.equals(values, view.toDoubleArray()),
                     "the view of a closed array still reads its old values: the churn reuses no memory here");
         }
     }

@@ -8,8 +8,9 @@ import java.util.List;
  * Makes use-after-free of Java-owned array memory visible: DJL's PyTorch engine keeps an array
  * created from Java data (and the scalar of an operation such as {@code mul(2.0)}) in a direct
  * buffer that only the Java array object holds, so libtorch may still read it after that object is
- * closed. {@link #recycle()} lets the garbage collector free such buffers and then takes small
- * blocks of memory again, zero-filled, so that a stale reader sees zeros instead of the old values.
+ * closed. {@link #recycle(byte)} lets the garbage collector free such buffers and then takes small
+ * blocks of memory again, filled with a known byte, so that a stale reader sees that byte instead
+ * of the old values.
  */
 public final class MemoryChurn {
     private static final List<ByteBuffer> HELD = new ArrayList<>();
@@ -17,8 +18,16 @@ public final class MemoryChurn {
     private MemoryChurn() {
     }
 
-    /** Frees unreachable direct buffers and reuses their memory (held until the next call). */
-    public static synchronized void recycle() {
+    /** {@link #recycle(byte)} with zeros, which cut a chain of products that reads a freed factor. */
+    public static void recycle() {
+        recycle((byte) 0);
+    }
+
+    /**
+     * Frees unreachable direct buffers and takes small blocks again, every byte set to {@code fill}
+     * (held until the next call).
+     */
+    public static synchronized void recycle(byte fill) {
         HELD.clear();
         for (int round = 0; round < 3; round++) {
             System.gc();
@@ -30,7 +39,11 @@ public final class MemoryChurn {
             }
         }
         for (int i = 0; i < 512; i++) {
-            HELD.add(ByteBuffer.allocateDirect(1 + i % 16));
+            ByteBuffer buffer = ByteBuffer.allocateDirect(1 + i % 16);
+            while (buffer.hasRemaining()) {
+                buffer.put(fill);
+            }
+            HELD.add(buffer);
         }
     }
 }
