@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import dev.mdeq.model.layers.Conv2d;
 import dev.mdeq.model.layers.ForwardContext;
 import dev.mdeq.model.layers.GroupNorm;
@@ -51,15 +50,17 @@ public final class BasicBlock extends InjectedBlock {
     /** Applies the block to state {@code z} with {@code injection} (null: none). */
     @Override
     public NDArray forward(ForwardContext ctx, NDArray z, NDArray injection) {
-        // Without autograd (solver iterations) the sums go into the fresh left operand in place.
-        boolean inPlace = !TorchOps.isGradEnabled();
-        NDArray out = Activation.relu(gn1.forward(ctx, conv1.forward(ctx, z)));
+        // The ReLUs and sums work in place on arrays only this block holds (fresh outputs of
+        // convolutions, norms and dropout, whose backward passes do not need them), as the
+        // reference's nn.ReLU(inplace=True) and `out += residual`: no allocation, and with
+        // autograd one array fewer kept per ReLU.
+        NDArray out = TorchOps.reluInPlace(gn1.forward(ctx, conv1.forward(ctx, z)));
         out = drop.forward(ctx, conv2.forward(ctx, out));
         if (injection != null) {
-            out = inPlace ? out.addi(injection) : out.add(injection);
+            out = out.addi(injection);
         }
         out = gn2.forward(ctx, out);
-        return gn3.forward(ctx, Activation.relu(inPlace ? out.addi(z) : out.add(z)));
+        return gn3.forward(ctx, TorchOps.reluInPlace(out.addi(z)));
     }
 
     /** FLOPs of one application to a state of shape {@code z}. */

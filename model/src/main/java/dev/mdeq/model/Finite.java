@@ -1,6 +1,7 @@
 package dev.mdeq.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import dev.mdeq.model.solver.SolverStats;
 import dev.mdeq.model.solver.StopReason;
 
@@ -11,7 +12,22 @@ public final class Finite {
 
     /** {@code values} unchanged, or {@link NonFiniteException} naming {@code what} and the count. */
     public static NDArray require(NDArray values, String what) {
-        long bad = values.isNaN().logicalOr(values.isInfinite()).countNonzero().getLong();
+        if (!values.getDataType().isFloating()) {
+            return values;
+        }
+        // One reduction answers in the common case: a NaN or infinity anywhere makes the sum
+        // non-finite. Only then (or when a sum of large finite values overflows) are they counted.
+        double total;
+        try (NDArray sum = values.sum(); NDArray wide = sum.toType(DataType.FLOAT64, false)) {
+            total = wide.getDouble();
+        }
+        if (Double.isFinite(total)) {
+            return values;
+        }
+        long bad;
+        try (NDArray nonFinite = values.isNaN().logicalOr(values.isInfinite()); NDArray count = nonFinite.countNonzero()) {
+            bad = count.getLong();
+        }
         if (bad > 0) {
             throw new NonFiniteException(what + ": " + bad + " of " + values.size() + " values are NaN or infinite");
         }

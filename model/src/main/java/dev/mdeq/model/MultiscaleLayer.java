@@ -63,7 +63,7 @@ public final class MultiscaleLayer extends NamedBlock {
             int c = channels.get(i);
             LayerBlock conv = arch.wnorm() ? new WeightNormConv2d(c, c, 1, 1, 0) : Conv2d.conv1x1(c, c, false);
             postFuseLayers.put(i, new Sequential()
-                    .add("relu", new Relu())
+                    .add("relu", Relu.inPlace()) // on the fresh fusion sum
                     .add("conv", conv)
                     .add("gnorm", new GroupNorm(groups / 2, c)));
         }
@@ -91,7 +91,7 @@ public final class MultiscaleLayer extends NamedBlock {
                     .add("conv", new Conv2d(in, out, 3, 2, 1, false))
                     .add("gnorm", new GroupNorm(groups, out));
             if (!last) {
-                stage.add("relu", new Relu());
+                stage.add("relu", Relu.inPlace()); // on the norm's fresh output
             }
             net.add(String.valueOf(k), stage);
         }
@@ -116,10 +116,12 @@ public final class MultiscaleLayer extends NamedBlock {
         }
         List<NDArray> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
+            // The sum accumulates in place once it is an array of its own: never into branch i's
+            // block output, which the other rows read too.
             NDArray y = null;
             for (int j = 0; j < n; j++) {
                 NDArray term = i == j ? blocks.get(j) : fuseLayers.get(i).get(j).forward(ctx, blocks.get(j));
-                y = y == null ? term : y.add(term);
+                y = y == null ? term : y == blocks.get(i) ? y.add(term) : y.addi(term);
             }
             out.add(postFuseLayers.get(i).forward(ctx, y));
         }

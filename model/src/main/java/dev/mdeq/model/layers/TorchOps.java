@@ -15,11 +15,14 @@ import ai.djl.pytorch.jni.JniUtils;
  *       float, which rounds the reference's 0.1 / 0.01);</li>
  *   <li>multiplication by a number that autograd may keep (DJL's keeps freed memory);</li>
  *   <li>nearest upsampling (DJL's resize expects image layouts);</li>
+ *   <li>ReLU in place ({@code torch.relu_}, which DJL lacks);</li>
  *   <li>backward seeded with an arbitrary vector and keeping the graph (vector-Jacobian products),
  *       gradient reset, and the autograd switch.</li>
  * </ul>
  */
 public final class TorchOps {
+    private static final TorchScriptFunction RELU_IN_PLACE = new TorchScriptFunction("relu_.pt");
+
     /** DJL's code for nearest-neighbour interpolation. */
     private static final int NEAREST = 0;
 
@@ -47,6 +50,17 @@ public final class TorchOps {
                 x.getDevice(), SparseFormat.DENSE)) {
             return x.mul(scalar);
         }
+    }
+
+    /**
+     * {@code torch.relu_(x)}: overwrites {@code x} with {@code max(x, 0)} and returns it (a second
+     * handle on the same values), as the reference's {@code nn.ReLU(inplace=True)}. It allocates
+     * nothing, and with autograd on the graph keeps one array for the pair. Only for arrays
+     * nothing else reads afterwards and whose producer's backward does not need them (outputs of
+     * convolutions, norms and sums); autograd refuses a wrong use when the backward runs.
+     */
+    public static NDArray reluInPlace(NDArray x) {
+        return RELU_IN_PLACE.apply(x);
     }
 
     /** {@code interpolate(x, size=(height, width), mode='nearest')} on an {@code (N, C, H, W)} array. */

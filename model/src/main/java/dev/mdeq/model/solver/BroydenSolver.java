@@ -90,7 +90,8 @@ public final class BroydenSolver implements EquilibriumSolver {
                     if (reason == null) {
                         int used = Math.min(nstep - 1, memory);
                         NDArray vT = rmatvec(us, vts, used, dx);
-                        NDArray u = dx.sub(matvec(us, vts, used, dg)).div(vT.mul(dg).sum(new int[] {1}, true));
+                        // dx - B_inv dg as (-(B_inv dg)) + dx: the same bits, computed in place
+                        NDArray u = matvec(us, vts, used, dg).negi().addi(dx).divi(vT.mul(dg).sum(new int[] {1}, true));
                         vT.set(vT.isNaN(), 0);
                         u.set(u.isNaN(), 0);
                         if (tracker.perSample()) {
@@ -100,7 +101,7 @@ public final class BroydenSolver implements EquilibriumSolver {
                         int slot = (nstep - 1) % memory;
                         vts.set(new NDIndex(":, {}", slot), vT);
                         us.set(new NDIndex(":, {}", slot), u);
-                        NDArray next = matvec(us, vts, Math.min(nstep, memory), gNew).neg();
+                        NDArray next = matvec(us, vts, Math.min(nstep, memory), gNew).negi();
                         if (tracker.perSample()) {
                             next = frozenToZero(tracker, next);
                         }
@@ -122,24 +123,24 @@ public final class BroydenSolver implements EquilibriumSolver {
         }
     }
 
-    /** (-I + U V^T) x per sample, with the first {@code used} pairs. */
+    /** (-I + U V^T) x per sample, with the first {@code used} pairs: a new array the caller may overwrite. */
     private static NDArray matvec(NDArray us, NDArray vts, int used, NDArray x) {
         if (used == 0) {
             return x.neg();
         }
         NDIndex first = new NDIndex(":, :{}", used);
         NDArray xv = rowTimes(x, vts.get(first)); // (B, 1, n): v_k . x
-        return xv.batchMatMul(us.get(first)).squeeze(1).sub(x); // sum_k u_k (v_k . x) - x
+        return xv.batchMatMul(us.get(first)).squeeze(1).subi(x); // sum_k u_k (v_k . x) - x
     }
 
-    /** x^T (-I + U V^T) per sample, with the first {@code used} pairs. */
+    /** x^T (-I + U V^T) per sample, with the first {@code used} pairs: a new array. */
     private static NDArray rmatvec(NDArray us, NDArray vts, int used, NDArray x) {
         if (used == 0) {
             return x.neg();
         }
         NDIndex first = new NDIndex(":, :{}", used);
         NDArray xu = rowTimes(x, us.get(first)); // (B, 1, n): x . u_k
-        return xu.batchMatMul(vts.get(first)).squeeze(1).sub(x); // sum_k (x . u_k) v_k - x
+        return xu.batchMatMul(vts.get(first)).squeeze(1).subi(x); // sum_k (x . u_k) v_k - x
     }
 
     /**

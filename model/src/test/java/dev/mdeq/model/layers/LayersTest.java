@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.mdeq.model.testing.ManagedTest;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
@@ -387,6 +388,38 @@ class LayersTest extends ManagedTest {
                 assertArrayEquals(expected, recorded.toDoubleArray());
                 TorchOps.backward(recorded, scope.create(seed, recorded.getShape()), false);
                 assertArrayEquals(expectedGradient, input.getGradient().toDoubleArray(), 1e-12);
+            }
+        }
+    }
+
+    @Test
+    void reluInPlaceOverwritesItsInputAndBackpropagatesLikeRelu() {
+        Random random = new Random(5);
+        double[] x = random(random, 2 * 3 * 4);
+        double[] seed = random(random, x.length);
+        double[] expected = new double[x.length];
+        double[] expectedGradient = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            expected[i] = Math.max(x[i], 0);
+            expectedGradient[i] = x[i] > 0 ? 3 * seed[i] : 0; // through y = relu(3 x)
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray input = scope.create(x, new Shape(2, 3, 4));
+            try (TorchOps.GradMode off = TorchOps.gradMode(false)) {
+                NDArray fresh = input.duplicate();
+                NDArray out = TorchOps.reluInPlace(fresh);
+                assertArrayEquals(expected, out.toDoubleArray());
+                assertArrayEquals(expected, fresh.toDoubleArray(), "the input holds the result");
+            }
+            try (TorchOps.GradMode on = TorchOps.gradMode(true)) {
+                NDArray leaf = input.duplicate();
+                leaf.setRequiresGradient(true);
+                // On a fresh product, as in f; autograd must see the in-place change.
+                NDArray out = TorchOps.reluInPlace(TorchOps.mul(leaf, 3));
+                assertArrayEquals(Arrays.stream(expected).map(v -> 3 * v).toArray(), out.toDoubleArray(),
+                        1e-12);
+                TorchOps.backward(out, scope.create(seed, out.getShape()), false);
+                assertArrayEquals(expectedGradient, leaf.getGradient().toDoubleArray(), 1e-12);
             }
         }
     }
