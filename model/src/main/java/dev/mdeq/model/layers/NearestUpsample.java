@@ -8,10 +8,10 @@ import ai.djl.ndarray.types.Shape;
  * input pixel becomes a factor x factor square. Two ways, the same values, each where it is
  * cheapest (libtorch 2.7.1 on CPU, docs/benchmarks.md):
  * <ul>
- *   <li>recorded for a backward: libtorch's {@code upsample_nearest2d}, whose backward is one
+ *   <li>autograd on (recorded for a backward): libtorch's {@code upsample_nearest2d}, whose backward is one
  *       direct kernel (about 1 ms for CIFAR TINY's branch, against 8 ms for the reductions that
  *       undo a broadcast);</li>
- *   <li>not recorded (solver iterations, evaluation): the input broadcast along a new last axis,
+ *   <li>autograd off (solver iterations, evaluation): the input broadcast along a new last axis,
  *       then along a new row axis, each reshaped (copies of 1/factor and all of the output), half
  *       the time of {@code upsample_nearest2d}, which converts input and output to channels-last
  *       and back.</li>
@@ -28,7 +28,9 @@ public final class NearestUpsample extends LayerBlock {
     public NDArray forward(ForwardContext ctx, NDArray x) {
         Shape s = x.getShape();
         Shape out = outputShape(s);
-        if (TorchOps.isGradEnabled() && x.hasGradient()) {
+        // Whether x itself is recorded cannot be asked: DJL's hasGradient() is true for leaves
+        // only. With autograd on, f's arrays are recorded (they depend on parameters or z).
+        if (TorchOps.isGradEnabled()) {
             return TorchOps.upsampleNearest(x, out.get(2), out.get(3));
         }
         long n = s.get(0);

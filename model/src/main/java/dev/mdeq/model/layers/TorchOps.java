@@ -84,6 +84,14 @@ public final class TorchOps {
         }
     }
 
+    /**
+     * The name of the backward function that produced {@code x} ({@code x.grad_fn}), which must
+     * be an array computed with autograd on from recorded inputs (libtorch fails on a leaf).
+     */
+    public static String gradFunctionName(NDArray x) {
+        return JniUtils.getGradientFunctionNames(pt(x));
+    }
+
     /** Whether autograd records operations on this thread. */
     public static boolean isGradEnabled() {
         return JniUtils.isGradMode();
