@@ -92,8 +92,8 @@ public final class BroydenSolver implements EquilibriumSolver {
                         NDArray vT = rmatvec(us, vts, used, dx);
                         // dx - B_inv dg as (-(B_inv dg)) + dx: the same bits, computed in place
                         NDArray u = matvec(us, vts, used, dg).negi().addi(dx).divi(vT.mul(dg).sum(new int[] {1}, true));
-                        vT.set(vT.isNaN(), 0);
-                        u.set(u.isNaN(), 0);
+                        zeroNaNs(vT);
+                        zeroNaNs(u);
                         if (tracker.perSample()) {
                             vT = frozenToZero(tracker, vT);
                             u = frozenToZero(tracker, u);
@@ -150,6 +150,22 @@ public final class BroydenSolver implements EquilibriumSolver {
      */
     private static NDArray rowTimes(NDArray x, NDArray rows) {
         return x.expandDims(1).batchMatMul(rows.transpose(0, 2, 1));
+    }
+
+    /**
+     * Sets NaN entries to 0 in place. One reduction first: only a non-finite sum (a NaN or an
+     * infinity somewhere, or an overflow) needs the mask, which costs an array and a pass.
+     */
+    private static void zeroNaNs(NDArray a) {
+        double total;
+        try (NDArray sum = a.sum(); NDArray wide = sum.toType(DataType.FLOAT64, false)) {
+            total = wide.getDouble();
+        }
+        if (!Double.isFinite(total)) {
+            try (NDArray nan = a.isNaN()) {
+                a.set(nan, 0);
+            }
+        }
     }
 
     private static NDArray frozenToZero(ResidualTracker tracker, NDArray a) {

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.mdeq.config.DeqConfig.StopMode;
 import dev.mdeq.model.testing.ManagedTest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -95,6 +96,21 @@ class BroydenReferenceTest extends ManagedTest {
     @Test
     void iteratesMatchTheDenseReferenceWithoutWrapping() {
         Problem problem = tanhProblem(11, 3, 8, 1.2);
+        assertSameRun(problem, SolverOptions.reference(10, 0), 27, 1e-10);
+    }
+
+    @Test
+    void aSampleStartingAtItsFixedPointGetsZeroPairsInsteadOfNaNs() {
+        // Sample 1's map is the constant tanh(b): from x0 = tanh(b) every dx and dg is 0, so its
+        // u = 0 / 0 is NaN at every step, which must become 0 (else its iterate turns NaN).
+        Random random = new Random(14);
+        int d = 6;
+        double[][] w = TestMaps.matrix(random, d, d, 1.2);
+        double[][] b = {TestMaps.vector(random, d, 1.0), TestMaps.vector(random, d, 1.0)};
+        double[] scales = {1.0, 0.0};
+        double[][] x0 = {TestMaps.vector(random, d, 0.5), Arrays.stream(b[1]).map(Math::tanh).toArray()};
+        Problem problem = new Problem(TestMaps.batchMap(manager, w, b, scales, true, DataType.FLOAT64),
+                List.of(TestMaps.tanh(w, b[0], scales[0]), TestMaps.tanh(w, b[1], scales[1])), x0);
         assertSameRun(problem, SolverOptions.reference(10, 0), 27, 1e-10);
     }
 
