@@ -1,7 +1,7 @@
 package dev.mdeq.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
+import dev.mdeq.model.layers.ArrayValues;
 import dev.mdeq.model.solver.SolverStats;
 import dev.mdeq.model.solver.StopReason;
 
@@ -15,13 +15,8 @@ public final class Finite {
         if (!values.getDataType().isFloating()) {
             return values;
         }
-        // One reduction answers in the common case: a NaN or infinity anywhere makes the sum
-        // non-finite. Only then (or when a sum of large finite values overflows) are they counted.
-        double total;
-        try (NDArray sum = values.sum(); NDArray wide = sum.toType(DataType.FLOAT64, false)) {
-            total = wide.getDouble();
-        }
-        if (Double.isFinite(total)) {
+        // One reduction answers in the common case; only a non-finite sum needs the count.
+        if (ArrayValues.sumIsFinite(values)) {
             return values;
         }
         long bad;

@@ -48,6 +48,17 @@ public final class ArrayValues {
         }
     }
 
+    /**
+     * Whether the sum of {@code values} is finite: true means no NaN or infinity is among them
+     * (either would make the sum non-finite); false means there may be one, or the sum of large
+     * values overflowed. One reduction, the cheap first question before an exact count or mask.
+     */
+    public static boolean sumIsFinite(NDArray values) {
+        try (NDArray sum = values.sum(); NDArray wide = sum.toType(DataType.FLOAT64, false)) {
+            return Double.isFinite(wide.getDouble());
+        }
+    }
+
     /** The values of {@code source} as doubles (float32, float64 and int64 arrays), without new arrays. */
     public static double[] get(NDArray source) {
         return switch (source.getDataType()) {

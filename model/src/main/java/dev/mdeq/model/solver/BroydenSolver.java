@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.mdeq.model.layers.ArrayValues;
 
 import java.util.function.Function;
 
@@ -152,16 +153,9 @@ public final class BroydenSolver implements EquilibriumSolver {
         return x.expandDims(1).batchMatMul(rows.transpose(0, 2, 1));
     }
 
-    /**
-     * Sets NaN entries to 0 in place. One reduction first: only a non-finite sum (a NaN or an
-     * infinity somewhere, or an overflow) needs the mask, which costs an array and a pass.
-     */
+    /** Sets NaN entries to 0 in place; the mask (an array and a pass) only when the sum is not finite. */
     private static void zeroNaNs(NDArray a) {
-        double total;
-        try (NDArray sum = a.sum(); NDArray wide = sum.toType(DataType.FLOAT64, false)) {
-            total = wide.getDouble();
-        }
-        if (!Double.isFinite(total)) {
+        if (!ArrayValues.sumIsFinite(a)) {
             try (NDArray nan = a.isNaN()) {
                 a.set(nan, 0);
             }
