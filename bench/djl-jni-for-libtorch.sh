@@ -6,35 +6,56 @@
 #
 #   bench/djl-jni-for-libtorch.sh --torch VENV/lib/python3.X/site-packages/torch --djl DJL_SOURCES --out DIR
 #
-# --torch: a PyTorch package folder (with include/, lib/ and share/cmake/Torch), e.g. from `pip install torch`;
-# --djl:   DJL's sources at the version this project uses (v0.36.0: engines/pytorch and api/src/main/native);
-# needs cmake, g++ and a JDK (JAVA_HOME, or the default java's). Then run any command with the printed
-# environment, e.g. `env PYTORCH_LIBRARY_PATH=DIR PYTORCH_VERSION=2.13.0 PYTORCH_FLAVOR=cpu ./mdeq doctor`.
+# --torch: a CPU build of PyTorch's package folder (include/, lib/, share/cmake/Torch), e.g. from
+#          pip install torch --index-url https://download.pytorch.org/whl/cpu (or a wheel mirror);
+# --djl:   DJL's sources at v0.36.0, the version this project uses, with at least
+#          gradle/libs.versions.toml, engines/pytorch and api/src/main/native, for instance
+#          git -C DJL_CLONE archive v0.36.0 gradle engines/pytorch api/src/main/native | tar -x -C DIR;
+# needs cmake, g++ and a JDK (JAVA_HOME, or the javac on the PATH). Then run any command with the
+# printed environment, e.g. `env PYTORCH_LIBRARY_PATH=DIR PYTORCH_VERSION=2.13.0 PYTORCH_FLAVOR=cpu ./mdeq doctor`.
 set -euo pipefail
+unset CDPATH
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
+fail() { echo "djl-jni-for-libtorch.sh: $*" >&2; exit 2; }
 torch="" djl="" out=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --torch) torch="$(cd "$2" && pwd)"; shift 2 ;;
-    --djl) djl="$(cd "$2" && pwd)"; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-    *) echo "djl-jni-for-libtorch.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    --torch|--djl|--out)
+      [[ $# -ge 2 ]] || fail "$1 needs a value (see --help)"
+      case "$1" in
+        --torch) torch="$2" ;;
+        --djl) djl="$2" ;;
+        --out) out="$2" ;;
+      esac
+      shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) fail "unknown argument '$1' (see --help)" ;;
   esac
 done
-[[ -f "$torch/share/cmake/Torch/TorchConfig.cmake" && -f "$torch/lib/libtorch.so" ]] \
-  || { echo "--torch must name a PyTorch package folder with share/cmake/Torch and lib/libtorch.so" >&2; exit 2; }
+[[ -n "$torch" && -n "$djl" && -n "$out" ]] || fail "--torch, --djl and --out are all required (see --help)"
+torch="$(cd -- "$torch" && pwd)" && djl="$(cd -- "$djl" && pwd)" || fail "--torch and --djl must be folders"
+
+[[ -f "$torch/share/cmake/Torch/TorchConfigVersion.cmake" && -f "$torch/lib/libtorch.so" ]] \
+  || fail "--torch $torch: not a PyTorch package folder (no share/cmake/Torch or lib/libtorch.so)"
+[[ ! -e "$torch/lib/libtorch_cuda.so" ]] \
+  || fail "--torch $torch is a CUDA build; this script builds for the CPU flavour only (install the CPU wheel)"
+version="$(sed -n 's/^set(PACKAGE_VERSION "\([0-9.]*\)".*/\1/p' "$torch/share/cmake/Torch/TorchConfigVersion.cmake")"
+[[ -n "$version" ]] || fail "no PACKAGE_VERSION in $torch/share/cmake/Torch/TorchConfigVersion.cmake"
+
 native="$djl/engines/pytorch/pytorch-native"
 library="$djl/engines/pytorch/pytorch-engine/src/main/java/ai/djl/pytorch/jni/PyTorchLibrary.java"
 [[ -f "$native/CMakeLists.txt" && -f "$library" && -f "$djl/api/src/main/native/djl/utils.h" ]] \
-  || { echo "--djl must name DJL's sources (engines/pytorch/pytorch-native, pytorch-engine, api/src/main/native)" >&2; exit 2; }
-[[ -n "$out" ]] || { echo "--out is required" >&2; exit 2; }
-java_home="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}"
-version="$(python3 - "$torch" <<'PY'
-import pathlib, re, sys
-text = pathlib.Path(sys.argv[1], "version.py").read_text()
-print(re.search(r"__version__\s*=\s*'([0-9.]+)", text).group(1))
-PY
-)"
+  || fail "--djl $djl: DJL's sources need engines/pytorch/pytorch-native, engines/pytorch/pytorch-engine and api/src/main/native"
+djl_version="$(sed -n 's/^djl = "\(.*\)"/\1/p' "$djl/gradle/libs.versions.toml" 2>/dev/null || true)"
+[[ "$djl_version" == "0.36.0" ]] \
+  || fail "--djl $djl: the sources must be DJL 0.36.0, the version this project uses (gradle/libs.versions.toml says '${djl_version:-nothing}')"
+
+java_home="${JAVA_HOME:-}"
+if [[ -z "$java_home" ]] && command -v javac >/dev/null; then
+  java_home="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+fi
+[[ -x "$java_home/bin/javac" ]] || fail "no JDK: set JAVA_HOME or put javac on the PATH"
+command -v cmake >/dev/null && command -v g++ >/dev/null || fail "cmake and g++ are needed"
 
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
@@ -54,4 +75,4 @@ mkdir -p "$out"
 for lib in "$torch"/lib/*; do ln -sf "$lib" "$out/"; done
 cp "$work/libdjl_torch.so" "$out/"
 echo "built $out/libdjl_torch.so for libtorch $version; use:"
-echo "  PYTORCH_LIBRARY_PATH=$(cd "$out" && pwd) PYTORCH_VERSION=$version PYTORCH_FLAVOR=cpu"
+echo "  PYTORCH_LIBRARY_PATH=$(cd -- "$out" && pwd) PYTORCH_VERSION=$version PYTORCH_FLAVOR=cpu"

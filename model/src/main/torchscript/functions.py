@@ -2,7 +2,7 @@
 operation) into model/src/main/resources/dev/mdeq/model/layers/:
 
 - group_norm.pt: PyTorch's own fused group norm (GroupNorm);
-- relu_.pt: ReLU in place, for f's iterations without autograd (TorchOps.reluInPlace).
+- relu_.pt: ReLU in place, for f in every mode (TorchOps.reluInPlace).
 
 Run from the repository root with any PyTorch (the archive format, version 3, is read by libtorch
 1.x and 2.x alike):
@@ -37,11 +37,25 @@ def write(module: torch.nn.Module, name: str) -> None:
         scripted_path = pathlib.Path(tmp) / name
         torch.jit.script(module).save(str(scripted_path))
         # Drop the optional debug tables: they only map code to this file's absolute path.
-        with zipfile.ZipFile(scripted_path) as scripted, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-            for entry in scripted.infolist():
-                if not entry.filename.endswith(".debug_pkl"):
-                    archive.writestr(entry, scripted.read(entry))
+        with zipfile.ZipFile(scripted_path) as scripted:
+            entries = {e.filename: (e, scripted.read(e)) for e in scripted.infolist()
+                       if not e.filename.endswith(".debug_pkl")}
+    if out.exists() and contents(out) == contents_of(entries):
+        print(f"{out} is up to date")  # only the archive's random serialization id would change
+        return
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for entry, data in entries.values():
+            archive.writestr(entry, data)
     print(f"wrote {out}")
+
+
+def contents_of(entries):
+    return {name: data for name, (_, data) in entries.items() if not name.endswith("serialization_id")}
+
+
+def contents(path: pathlib.Path):
+    with zipfile.ZipFile(path) as archive:
+        return {e.filename: archive.read(e) for e in archive.infolist() if not e.filename.endswith("serialization_id")}
 
 
 write(GroupNorm(), "group_norm.pt")

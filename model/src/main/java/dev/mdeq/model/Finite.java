@@ -20,7 +20,8 @@ public final class Finite {
             return values;
         }
         long bad;
-        try (NDArray nonFinite = values.isNaN().logicalOr(values.isInfinite()); NDArray count = nonFinite.countNonzero()) {
+        try (NDArray nan = values.isNaN(); NDArray infinite = values.isInfinite();
+                NDArray nonFinite = nan.logicalOr(infinite); NDArray count = nonFinite.countNonzero()) {
             bad = count.getLong();
         }
         if (bad > 0) {

@@ -121,7 +121,13 @@ public final class MultiscaleLayer extends NamedBlock {
             NDArray y = null;
             for (int j = 0; j < n; j++) {
                 NDArray term = i == j ? blocks.get(j) : fuseLayers.get(i).get(j).forward(ctx, blocks.get(j));
-                y = y == null ? term : y == blocks.get(i) ? y.add(term) : y.addi(term);
+                if (y == null) {
+                    y = term;
+                } else if (y == blocks.get(i)) {
+                    y = y.add(term);
+                } else {
+                    y.addi(term);
+                }
             }
             out.add(postFuseLayers.get(i).forward(ctx, y));
         }

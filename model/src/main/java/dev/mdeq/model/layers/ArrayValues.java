@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-/** Values computed in Java into arrays (existing ones, or new ones libtorch owns) and back, converting types. */
+/**
+ * Values computed in Java into arrays (existing ones, or new ones libtorch owns) and back,
+ * converting types; and the cheap first question about an array's values, whether they are finite.
+ */
 public final class ArrayValues {
     private ArrayValues() {
     }

@@ -57,7 +57,8 @@ public final class TorchOps {
      * handle on the same values), as the reference's {@code nn.ReLU(inplace=True)}. It allocates
      * nothing, and with autograd on the graph keeps one array for the pair. Only for arrays
      * nothing else reads afterwards and whose producer's backward does not need them (outputs of
-     * convolutions, norms and sums); autograd refuses a wrong use when the backward runs.
+     * convolutions, norms and sums). Nothing checks the first condition; autograd checks the
+     * second when the backward runs.
      */
     public static NDArray reluInPlace(NDArray x) {
         return RELU_IN_PLACE.apply(x);
@@ -82,14 +83,6 @@ public final class TorchOps {
         if (leaf.hasGradient()) {
             JniUtils.zeroGrad(pt(leaf));
         }
-    }
-
-    /**
-     * The name of the backward function that produced {@code x} ({@code x.grad_fn}), which must
-     * be an array computed with autograd on from recorded inputs (libtorch fails on a leaf).
-     */
-    public static String gradFunctionName(NDArray x) {
-        return JniUtils.getGradientFunctionNames(pt(x));
     }
 
     /** Whether autograd records operations on this thread. */
