@@ -12,8 +12,6 @@ import ai.djl.nn.Parameter;
 import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Presets;
 import dev.mdeq.config.Task;
-import dev.mdeq.model.solver.SolveResult;
-import dev.mdeq.model.solver.StepObserver;
 import dev.mdeq.model.testing.MemoryChurn;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -73,20 +71,10 @@ class RecycledMemoryTest {
     /** The parameters' gradients after one training step (step 0 is unrolled pretraining). */
     private static Map<String, double[]> gradients(ExperimentConfig config, long step, boolean recycle) {
         RootFinders solves = RootFinders.of(config);
-        RootFinders recycling = new RootFinders() {
-            @Override
-            public SolveResult forward(Function<NDArray, NDArray> f, NDArray start) {
-                return solves.forward(f, start);
-            }
-
-            @Override
-            public SolveResult backward(Function<NDArray, NDArray> f, NDArray start, StepObserver observer) {
-                return solves.backward(w -> {
-                    MemoryChurn.recycle(); // the adjoint graph is kept across these products
-                    return f.apply(w);
-                }, start, observer);
-            }
-        };
+        RootFinders recycling = new WithAdjoint(solves, (f, start, observer) -> solves.backward(w -> {
+            MemoryChurn.recycle(); // the adjoint graph is kept across these products
+            return f.apply(w);
+        }, start, observer));
         try (NDManager manager = NDManager.newBaseManager();
                 MdeqModel model = new MdeqModel(config, Device.cpu(), DataType.FLOAT32, 7,
                         recycle ? recycling : solves)) {

@@ -18,8 +18,6 @@ import dev.mdeq.model.layers.ArrayValues;
 import dev.mdeq.model.layers.DropoutMasks;
 import dev.mdeq.model.layers.ForwardContext;
 import dev.mdeq.model.layers.TorchOps;
-import dev.mdeq.model.solver.SolveResult;
-import dev.mdeq.model.solver.StepObserver;
 import dev.mdeq.model.CrossEntropy;
 import dev.mdeq.model.weights.Npz;
 import dev.mdeq.model.weights.StateDict;
@@ -130,17 +128,7 @@ class TrainingGradientTest {
         ExperimentConfig config = EquilibriumGradientTest.config("MODEL.F_THRES", "3");
         DenseRootFinders dense = new DenseRootFinders(0);
         RootFinders configured = RootFinders.of(config);
-        RootFinders broydenThenExactAdjoint = new RootFinders() {
-            @Override
-            public SolveResult forward(Function<NDArray, NDArray> f, NDArray start) {
-                return configured.forward(f, start);
-            }
-
-            @Override
-            public SolveResult backward(Function<NDArray, NDArray> f, NDArray start, StepObserver observer) {
-                return dense.backward(f, start, observer);
-            }
-        };
+        RootFinders broydenThenExactAdjoint = new WithAdjoint(configured, dense::backward);
         NDArray images = EquilibriumGradientTest.images;
         Function<NDArray, NDArray> loss = EquilibriumGradientTest.LOSS;
         try (MdeqModel model = new MdeqModel(config, Device.cpu(), DataType.FLOAT64, 3, broydenThenExactAdjoint)) {
