@@ -2,15 +2,18 @@
 # Times this project's model (mdeq model bench) and the ORIGINAL MDEQ code (a checkout of
 # github.com/locuslab/mdeq you point to, run by bench/original_steps.py) on the same config, batch
 # and thread count, alternating for a few rounds on one machine, and prints the ratios of the
-# minima per round (this / original; below 1 means faster here). Nothing of the original is copied
-# into this repository. Needs a Python with PyTorch (numpy too).
+# minima per round and of the minima over all rounds (this / original; below 1 means faster
+# here), then the implicit step's kernel floor: its work (in f-evaluation equivalents) at the
+# unrolled step's time per equivalent, against the original's implicit step. Nothing of the
+# original is copied into this repository. Needs a Python with PyTorch (numpy too).
 #
 #   bench/side-by-side.sh --mdeq ~/src/mdeq [--python python3] [--config cifar/cls_mdeq_TINY]
 #                         [--batch 32] [--threads 2] [--repeats 3] [--rounds 2] [--out DIR]
+#   bench/side-by-side.sh --report DIR     prints the table again from an earlier run's --out DIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mdeq_checkout="" python="python3" config="cifar/cls_mdeq_TINY" batch=32 threads=2 repeats=3 rounds=2
-out="$(mktemp -d)"
+out="" report=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mdeq) mdeq_checkout="$2"; shift 2 ;;
@@ -21,33 +24,47 @@ while [[ $# -gt 0 ]]; do
     --repeats) repeats="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --out) out="$2"; mkdir -p "$out"; shift 2 ;;
+    --report) report="$2"; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "side-by-side.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-if [[ -z "$mdeq_checkout" || ! -f "$mdeq_checkout/lib/models/mdeq_core.py" ]]; then
-  echo "side-by-side.sh: --mdeq must name a checkout of github.com/locuslab/mdeq (with lib/models/mdeq_core.py)" >&2
-  exit 2
-fi
-"$python" -c 'import torch' 2>/dev/null || { echo "side-by-side.sh: '$python' cannot import torch; give --python" >&2; exit 2; }
+run_rounds() {
+  if [[ -z "$mdeq_checkout" || ! -f "$mdeq_checkout/lib/models/mdeq_core.py" ]]; then
+    echo "side-by-side.sh: --mdeq must name a checkout of github.com/locuslab/mdeq (with lib/models/mdeq_core.py)" >&2
+    exit 2
+  fi
+  "$python" -c 'import torch' 2>/dev/null || { echo "side-by-side.sh: '$python' cannot import torch; give --python" >&2; exit 2; }
+  "$here/../mdeq" config show --json "$config" > "$out/config.json"
+  echo "config $config, batch $batch, $threads threads, $repeats repeats, $rounds rounds; results in $out" >&2
+  for round in $(seq 1 "$rounds"); do
+    echo "round $round: this project" >&2
+    "$here/../mdeq" model bench "$config" --batch "$batch" --threads "$threads" --repeats "$repeats" --json \
+        > "$out/this-$round.json"
+    echo "round $round: the original" >&2
+    "$python" "$here/original_steps.py" --mdeq "$mdeq_checkout" --config "$out/config.json" --batch "$batch" \
+        --threads "$threads" --repeats "$repeats" --json | tail -n 1 > "$out/original-$round.json"
+  done
+}
 
-"$here/../mdeq" config show --json "$config" > "$out/config.json"
-echo "config $config, batch $batch, $threads threads, $repeats repeats, $rounds rounds; results in $out" >&2
-for round in $(seq 1 "$rounds"); do
-  echo "round $round: this project" >&2
-  "$here/../mdeq" model bench "$config" --batch "$batch" --threads "$threads" --repeats "$repeats" --json \
-      > "$out/this-$round.json"
-  echo "round $round: the original" >&2
-  "$python" "$here/original_steps.py" --mdeq "$mdeq_checkout" --config "$out/config.json" --batch "$batch" \
-      --threads "$threads" --repeats "$repeats" --json | tail -n 1 > "$out/original-$round.json"
-done
+if [[ -n "$report" ]]; then
+  out="$report"
+  rounds=$(find "$out" -maxdepth 1 -name 'original-*.json' | wc -l)
+  if [[ "$rounds" -eq 0 ]]; then
+    echo "side-by-side.sh: --report $out holds no original-N.json (give an earlier run's --out folder)" >&2
+    exit 2
+  fi
+else
+  out="${out:-$(mktemp -d)}"
+  run_rounds
+fi
 
 "$python" - "$out" "$rounds" <<'PY'
 import json, sys
 out, rounds = sys.argv[1], int(sys.argv[2])
 rows = [("one f evaluation (no graph)", "f"), ("evaluation forward", "evaluation"),
         ("training step, implicit", "implicit"), ("training step, unrolled", "unrolled")]
-print(f"{'minimum per round':30} {'this project':>16} {'original':>16} {'ratio':>14}")
+per_round, overall = [], []
 for label, key in rows:
     ours, theirs = [], []
     for r in range(1, rounds + 1):
@@ -56,15 +73,37 @@ for label, key in rows:
         steps = {s["mode"]: s["total"] for s in this["steps"]}
         ours.append(this[key]["min"] if key in ("f", "evaluation") else steps[key]["min"])
         theirs.append(orig[key]["min"])
-    fmt = lambda xs: ", ".join(f"{x:.3f}" for x in xs)
-    print(f"{label:30} {fmt(ours) + ' s':>16} {fmt(theirs) + ' s':>16} "
-          f"{', '.join(f'{a / b:.2f}x' for a, b in zip(ours, theirs)):>14}")
+    seconds = lambda xs: ", ".join(f"{x:.3f}" for x in xs) + " s"
+    ratios = lambda xs, ys: ", ".join(f"{a / b:.2f}x" for a, b in zip(xs, ys))
+    per_round.append((label, seconds(ours), seconds(theirs), ratios(ours, theirs)))
+    # The minimum over every round is each side's least disturbed run: the steadiest single ratio.
+    overall.append((label, seconds([min(ours)]), seconds([min(theirs)]), ratios([min(ours)], [min(theirs)])))
+
+def table(title, lines):
+    lines = [(title, "this project", "original", "ratio")] + lines
+    widths = [max(len(line[i]) for line in lines) for i in range(4)]
+    for line in lines:
+        print(line[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(line[1:], widths[1:])), sep="  ")
+
+table("minimum per round", per_round)
+table("minimum over all rounds", overall)
 this = json.load(open(f"{out}/this-{rounds}.json"))
 orig = json.load(open(f"{out}/original-{rounds}.json"))
 steps = {s["mode"]: s for s in this["steps"]}
+fastest = lambda mode: min(s["total"]["min"] for r in range(1, rounds + 1)
+                           for s in json.load(open(f"{out}/this-{r}.json"))["steps"] if s["mode"] == mode)
 if "phantom" in steps:
-    print(f"phantom step here: {steps['phantom']['total']['min']:.3f} s, "
-          f"{steps['implicit']['total']['min'] / steps['phantom']['total']['min']:.2f}x faster than implicit")
+    print(f"phantom step here: {fastest('phantom'):.3f} s, "
+          f"{fastest('implicit') / fastest('phantom'):.2f}x faster than implicit (minima over all rounds)")
+# What the implicit step would take with no overhead at all: its work (in f-evaluation equivalents,
+# a backward counted as two) at the rate of the unrolled step, which is almost nothing but kernels.
+equivalents = lambda mode: next(s["fEquivalents"] for s in this["steps"] if s["mode"] == mode)
+if "unrolled" in steps:
+    per = fastest("unrolled") / equivalents("unrolled")
+    floor = equivalents("implicit") * per
+    original = min(json.load(open(f"{out}/original-{r}.json"))["implicit"]["min"] for r in range(1, rounds + 1))
+    print(f"implicit step's kernel floor: {equivalents('implicit'):.0f} f-equivalents at the unrolled step's "
+          f"{1000 * per:.1f} ms each = {floor:.3f} s, {floor / original:.2f}x the original's implicit step")
 mib = lambda b: f"{b / 2**20:.0f} MiB" if b >= 0 else "unknown"
 print(f"implicit step peak memory: here {mib(steps['implicit']['peakBytes'])} "
       f"(+{mib(steps['implicit']['addedBytes'])} during the step), "
