@@ -61,6 +61,11 @@ public final class ModelBench {
      */
     public record StepTiming(String mode, Timing total, double forwardSolve, int fEvaluations, double adjointSolve,
             int vjps, double fEquivalents, double gflopPerSecond, long peakBytes, long addedBytes) {
+
+        /** The fastest repetition less its forward solve: the backward pass that the gradient modes differ in. */
+        public double afterForwardSolve() {
+            return total.min() - forwardSolve;
+        }
     }
 
     /** How to measure: timed repetitions, the training-step modes, and where to write profiles (null: none). */
@@ -104,10 +109,29 @@ public final class ModelBench {
                 out.append(String.format(Locale.ROOT, "  ~%.0f f of work; peak memory %s (+%s during the step)%n",
                         s.fEquivalents(), mib(s.peakBytes()), mib(s.addedBytes())));
             }
+            appendSpeedUps(out);
             for (Profile p : profiles) {
                 out.append(p.breakdown().render(p.measurement()));
             }
             return out.toString();
+        }
+
+        /**
+         * The cheaper gradients against the implicit step, whole and after the forward solve they all
+         * share (the phantom-gradient paper's speed-ups are of that backward pass).
+         */
+        private void appendSpeedUps(StringBuilder out) {
+            StepTiming implicit = steps.stream().filter(s -> s.mode().equals("implicit")).findFirst().orElse(null);
+            if (implicit == null) {
+                return;
+            }
+            for (StepTiming s : steps) {
+                if (s.mode().equals("phantom") || s.mode().equals("jfb")) {
+                    out.append(String.format(Locale.ROOT, "%s against implicit: %.2fx faster, %.2fx after the forward"
+                            + " solve%n", s.mode(), implicit.total().min() / s.total().min(),
+                            implicit.afterForwardSolve() / s.afterForwardSolve()));
+                }
+            }
         }
 
         private String efficiency(double gflopPerSecond) {

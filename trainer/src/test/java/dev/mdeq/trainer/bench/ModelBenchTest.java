@@ -57,6 +57,12 @@ class ModelBenchTest {
         assertTrue(text.contains("one f evaluation") && text.contains("training step, implicit")
                 && text.contains("training step, unrolled"), text);
         assertTrue(text.lines().allMatch(line -> line.length() < 80), "fits an 80-column terminal:\n" + text);
+        ModelBench.StepTiming phantom = result.steps().get(1);
+        double wholeStep = implicit.total().min() / phantom.total().min();
+        double backward = (implicit.total().min() - implicit.forwardSolve())
+                / (phantom.total().min() - phantom.forwardSolve());
+        assertTrue(text.contains(String.format(java.util.Locale.ROOT,
+                "phantom against implicit: %.2fx faster, %.2fx after the forward solve", wholeStep, backward)), text);
         assertThrows(IllegalArgumentException.class,
                 () -> ModelBench.run(config, "tiny", Device.cpu(), 2, 1, List.of("newton")));
 
