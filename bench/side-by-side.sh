@@ -59,39 +59,24 @@ else
   run_rounds
 fi
 
-"$python" - "$out" "$rounds" <<'PY'
-import json, sys
-out, rounds = sys.argv[1], int(sys.argv[2])
+"$python" - "$here" "$out" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from rounds import load, print_rounds
+out = sys.argv[2]
+ours, theirs = load(out, "this"), load(out, "original")
 rows = [("one f evaluation (no graph)", "f"), ("evaluation forward", "evaluation"),
         ("training step, implicit", "implicit"), ("training step, unrolled", "unrolled")]
-per_round, overall = [], []
-for label, key in rows:
-    ours, theirs = [], []
-    for r in range(1, rounds + 1):
-        this = json.load(open(f"{out}/this-{r}.json"))
-        orig = json.load(open(f"{out}/original-{r}.json"))
-        steps = {s["mode"]: s["total"] for s in this["steps"]}
-        ours.append(this[key]["min"] if key in ("f", "evaluation") else steps[key]["min"])
-        theirs.append(orig[key]["min"])
-    seconds = lambda xs: ", ".join(f"{x:.3f}" for x in xs) + " s"
-    ratios = lambda xs, ys: ", ".join(f"{a / b:.2f}x" for a, b in zip(xs, ys))
-    per_round.append((label, seconds(ours), seconds(theirs), ratios(ours, theirs)))
-    # The minimum over every round is each side's least disturbed run: the steadiest single ratio.
-    overall.append((label, seconds([min(ours)]), seconds([min(theirs)]), ratios([min(ours)], [min(theirs)])))
+def minimum(result, key):
+    if key in ("f", "evaluation") or "steps" not in result:
+        return result[key]["min"]
+    return next(s["total"]["min"] for s in result["steps"] if s["mode"] == key)
+print_rounds(("this project", "original"),
+             [(label, "s", [minimum(r, key) for r in ours], [minimum(r, key) for r in theirs]) for label, key in rows])
 
-def table(title, lines):
-    lines = [(title, "this project", "original", "ratio")] + lines
-    widths = [max(len(line[i]) for line in lines) for i in range(4)]
-    for line in lines:
-        print(line[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(line[1:], widths[1:])), sep="  ")
-
-table("minimum per round", per_round)
-table("minimum over all rounds", overall)
-this = json.load(open(f"{out}/this-{rounds}.json"))
-orig = json.load(open(f"{out}/original-{rounds}.json"))
+this, orig = ours[-1], theirs[-1]
 steps = {s["mode"]: s for s in this["steps"]}
-runs = lambda mode: [s for r in range(1, rounds + 1)
-                    for s in json.load(open(f"{out}/this-{r}.json"))["steps"] if s["mode"] == mode]
+runs = lambda mode: [s for r in ours for s in r["steps"] if s["mode"] == mode]
 fastest = lambda mode: min(s["total"]["min"] for s in runs(mode))
 # the backward pass that the gradient modes differ in: the step less its forward solve
 backward = lambda mode: min(s["total"]["min"] - s["forwardSolve"] for s in runs(mode))
@@ -101,11 +86,11 @@ if "phantom" in steps:
           f"{backward('implicit') / backward('phantom'):.2f}x after the forward solve (minima over all rounds)")
 # What the implicit step would take with no overhead at all: its work (in f-evaluation equivalents,
 # a backward counted as two) at the rate of the unrolled step, which is almost nothing but kernels.
-equivalents = lambda mode: next(s["fEquivalents"] for s in this["steps"] if s["mode"] == mode)
+equivalents = lambda mode: steps[mode]["fEquivalents"]
 if "unrolled" in steps:
     per = fastest("unrolled") / equivalents("unrolled")
     floor = equivalents("implicit") * per
-    original = min(json.load(open(f"{out}/original-{r}.json"))["implicit"]["min"] for r in range(1, rounds + 1))
+    original = min(r["implicit"]["min"] for r in theirs)
     print(f"implicit step's kernel floor: {equivalents('implicit'):.0f} f-equivalents at the unrolled step's "
           f"{1000 * per:.1f} ms each = {floor:.3f} s, {floor / original:.2f}x the original's implicit step")
 mib = lambda b: f"{b / 2**20:.0f} MiB" if b >= 0 else "unknown"
