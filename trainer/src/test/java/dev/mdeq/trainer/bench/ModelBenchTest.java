@@ -12,6 +12,7 @@ import dev.mdeq.config.ExperimentConfig;
 import dev.mdeq.config.Presets;
 import dev.mdeq.model.MdeqModel;
 import java.util.List;
+import java.util.Locale;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -61,7 +62,7 @@ class ModelBenchTest {
         double wholeStep = implicit.total().min() / phantom.total().min();
         double backward = (implicit.total().min() - implicit.forwardSolve())
                 / (phantom.total().min() - phantom.forwardSolve());
-        assertTrue(text.contains(String.format(java.util.Locale.ROOT,
+        assertTrue(text.contains(String.format(Locale.ROOT,
                 "phantom against implicit: %.2fx faster, %.2fx after the forward solve", wholeStep, backward)), text);
         assertThrows(IllegalArgumentException.class,
                 () -> ModelBench.run(config, "tiny", Device.cpu(), 2, 1, List.of("newton")));
