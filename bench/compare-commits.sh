@@ -54,11 +54,13 @@ fi
 out="${out:-$(mktemp -d)}"
 mkdir -p "$out"
 
-# One worktree per commit, removed at the end; `.` is this checkout itself. (checkout runs in a
-# subshell, so the caller records the worktrees it made.)
+# One worktree per commit in a fresh folder, removed at the end; `.` is this checkout itself.
+# (checkout runs in a subshell, so the caller records the worktrees it made.)
+trees="$(mktemp -d)"
 worktrees=()
 cleanup() {
   for tree in "${worktrees[@]}"; do git -C "$repo" worktree remove --force "$tree" >/dev/null 2>&1 || true; done
+  rm -rf "$trees"
 }
 trap cleanup EXIT
 checkout() { # REVISION SIDE -> prints the folder whose ./mdeq to run
@@ -69,8 +71,8 @@ checkout() { # REVISION SIDE -> prints the folder whose ./mdeq to run
   local sha
   sha="$(git -C "$repo" rev-parse --verify --quiet "$1^{commit}")" \
     || { echo "compare-commits.sh: '$1' is not a commit of $repo" >&2; exit 2; }
-  local tree="$out/worktree-$2"
-  git -C "$repo" worktree add --force --detach "$tree" "$sha" >/dev/null 2>&1
+  local tree="$trees/$2"
+  git -C "$repo" worktree add --detach "$tree" "$sha" >&2
   echo "$tree"
 }
 before_tree="$(checkout "${revisions[0]}" before)"
