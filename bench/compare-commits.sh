@@ -55,11 +55,9 @@ out="${out:-$(mktemp -d)}"
 mkdir -p "$out"
 
 # One worktree per commit in a fresh folder, removed at the end; `.` is this checkout itself.
-# (checkout runs in a subshell, so the caller records the worktrees it made.)
 trees="$(mktemp -d)"
-worktrees=()
 cleanup() {
-  for tree in "${worktrees[@]}"; do git -C "$repo" worktree remove --force "$tree" >/dev/null 2>&1 || true; done
+  for tree in "$trees"/*/; do git -C "$repo" worktree remove --force "$tree" >/dev/null 2>&1 || true; done
   rm -rf "$trees"
 }
 trap cleanup EXIT
@@ -71,26 +69,22 @@ checkout() { # REVISION SIDE -> prints the folder whose ./mdeq to run
   local sha
   sha="$(git -C "$repo" rev-parse --verify --quiet "$1^{commit}")" \
     || { echo "compare-commits.sh: '$1' is not a commit of $repo" >&2; exit 2; }
-  local tree="$trees/$2"
-  git -C "$repo" worktree add --detach "$tree" "$sha" >&2
-  echo "$tree"
+  git -C "$repo" worktree add --detach "$trees/$2" "$sha" >&2
+  echo "$trees/$2"
 }
-before_tree="$(checkout "${revisions[0]}" before)"
-[[ "${revisions[0]}" == . ]] || worktrees+=("$before_tree")
-after_tree="$(checkout "${revisions[1]}" after)"
-[[ "${revisions[1]}" == . ]] || worktrees+=("$after_tree")
+declare -A tree
+tree[before]="$(checkout "${revisions[0]}" before)"
+tree[after]="$(checkout "${revisions[1]}" after)"
 
 echo "before ${revisions[0]}, after ${revisions[1]}; mdeq model bench ${bench[*]}; $rounds rounds; results in $out" >&2
 for side in before after; do
-  tree="$before_tree"; [[ "$side" == after ]] && tree="$after_tree"
-  echo "building $side in $tree" >&2
-  "$tree/mdeq" --version >/dev/null
+  echo "building $side in ${tree[$side]}" >&2
+  "${tree[$side]}/mdeq" --version >/dev/null
 done
 for round in $(seq 1 "$rounds"); do
   for side in before after; do
-    tree="$before_tree"; [[ "$side" == after ]] && tree="$after_tree"
     echo "round $round: $side" >&2
-    "$tree/mdeq" model bench "${bench[@]}" --json > "$out/$side-$round.json"
+    "${tree[$side]}/mdeq" model bench "${bench[@]}" --json > "$out/$side-$round.json"
   done
 done
 summarise "$out"
